@@ -1,0 +1,315 @@
+#include "engine/posix.h"  // first: see posix.h
+#include "engine/executor.h"
+
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "engine/paths.h"
+
+namespace pipe {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Replaces the value at a JSON pointer.
+void set_at(json& root, const std::string& pointer, json value) {
+  root[json::json_pointer(pointer)] = std::move(value);
+}
+
+class Context : public StageContext {
+ public:
+  Context(const GraphStage& stage, const std::vector<PlannedStage>& plan, const Graph& graph, Store& store,
+          Disk& disk, Progress& progress, const RunInfo& run, std::string key, std::string tmp_dir,
+          int threads)
+      : stage_(stage), plan_(plan), graph_(graph), store_(store), disk_(disk), progress_(progress),
+        run_(run), key_(std::move(key)), tmp_dir_(std::move(tmp_dir)), threads_(threads) {}
+
+  const std::string& stage_id() const override { return stage_.spec.id; }
+  const json& params() const override { return stage_.params; }
+  Mark mark(const std::string& pointer) const override {
+    auto it = stage_.marks.find(pointer);
+    return it != stage_.marks.end() ? it->second : stage_.spec.mark;
+  }
+  long long seed() const override {
+    const json& s = stage_.params.contains("seed") ? stage_.params["seed"] : json();
+    return s.is_number_integer() ? s.get<long long>() : graph_.pipeline().seed;
+  }
+  int threads() const override { return threads_; }
+  const RunInfo& run() const override { return run_; }
+
+  bool has_input(const std::string& param) const override {
+    for (const auto& e : stage_.inputs)
+      if (e.param == "/" + param || e.param.rfind("/" + param + "/", 0) == 0) return true;
+    return false;
+  }
+  InputRef input(const std::string& param) const override {
+    auto all = inputs(param);
+    if (all.empty()) throw Error("stage has no input '" + param + "'");
+    return all.front();
+  }
+  std::vector<InputRef> inputs(const std::string& param) const override {
+    std::vector<InputRef> out;
+    for (const auto& e : stage_.inputs) {
+      if (e.param != "/" + param && e.param.rfind("/" + param + "/", 0) != 0) continue;
+      const auto& producer = graph_.stages()[e.producer];
+      std::string key = plan_[e.producer].key;
+      out.push_back({producer.spec.id, producer.spec.kind, e.output, store_.artifact_dir(key), key});
+    }
+    return out;
+  }
+
+  std::string output_path(const std::string& name) const override { return join_path(tmp_dir_, name); }
+  std::string work_dir() const override {
+    std::string dir = join_path(join_path(store_.results_dir(), "work"), key_);
+    disk_.make_dirs(dir);
+    return dir;
+  }
+  Disk& disk() override { return disk_; }
+
+  void metric(const std::string& name, double value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    metrics_[name] = value;
+  }
+  void table(const std::string& name, const json& value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    tables_[name] = value;
+  }
+  void epoch(const json& row) override { store_.put_epoch(key_, row); }
+  Progress& progress() override { return progress_; }
+  void log(const std::string& line) override { progress_.line(stage_.spec.id + ": " + line); }
+
+  InputRef run_artifact(const std::string& ref, const std::string& kind) override {
+    RunRecord other = store_.find_run(ref);
+    for (const auto& s : store_.stage_runs(other.id))
+      if (s.kind == kind && (s.status == "ran" || s.status == "cached") && store_.has_result(s.key))
+        return {s.stage_id, s.kind, "", store_.artifact_dir(s.key), s.key};
+    throw Error("run '" + other.name + "' has no finished " + kind + " stage");
+  }
+
+  json metrics_json() const { return metrics_; }
+  json tables_json() const { return tables_; }
+
+ private:
+  const GraphStage& stage_;
+  const std::vector<PlannedStage>& plan_;
+  const Graph& graph_;
+  Store& store_;
+  Disk& disk_;
+  Progress& progress_;
+  const RunInfo& run_;
+  std::string key_;
+  std::string tmp_dir_;
+  int threads_;
+  std::mutex mu_;
+  json metrics_ = json::object();
+  json tables_ = json::object();
+};
+
+}  // namespace
+
+Executor::Executor(Store& store, Disk& disk, Progress& progress, ExecOptions options)
+    : store_(store), disk_(disk), progress_(progress), options_(std::move(options)),
+      fingerprints_(disk, &store) {}
+
+std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& base_name) {
+  std::vector<PlannedStage> plan(graph.stages().size());
+  for (int i : graph.order()) {
+    const GraphStage& gs = graph.stages()[i];
+    PlannedStage& p = plan[i];
+    p.index = i;
+    json keyed = gs.params;      // paths → content hashes, inputs → producer keys
+    json described = gs.params;  // paths blanked: moving a file with the same content changes nothing
+    json sources = json::object();
+    json inputs = json::object();
+    auto add_source = [&](const std::string& ptr, const json& v) {
+      if (!v.is_string()) return;
+      std::string h;
+      try {
+        h = fingerprints_.path(v.get<std::string>());
+      } catch (Error& e) {
+        auto it = gs.marks.find(ptr);
+        Error err = ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) + ": no such file or folder: " +
+                                display_path(v.get<std::string>()));
+        if (it != gs.marks.end()) err.at(it->second);
+        throw err;
+      }
+      set_at(keyed, ptr, "content:" + h);
+      set_at(described, ptr, "");
+      sources[ptr] = h;
+    };
+    for (FieldType t : {FieldType::kFile, FieldType::kDir, FieldType::kFileOrAny})
+      visit_fields(gs.params, gs.kind->schema, t, add_source);
+    for (const auto& e : gs.inputs) {
+      std::string ref = plan[e.producer].key + (e.output.empty() ? "" : "." + e.output);
+      set_at(keyed, e.param, ref);
+      inputs[e.param] = ref;
+    }
+    p.params_hash = hash_string(canonical(described));
+    p.sources_hash = hash_string(canonical(sources));
+    p.inputs_hash = hash_string(canonical(inputs));
+    p.key = hash_string(canonical(json{{"kind", gs.kind->kind}, {"version", gs.kind->version}, {"params", keyed}}));
+
+    bool forced = options_.force.count("all") || options_.force.count(gs.spec.id);
+    bool published = store_.has_result(p.key);
+    FileStat st;
+    bool on_disk = disk_.stat(store_.artifact_dir(p.key), &st) && st.is_dir;
+    bool upstream_runs = false;
+    for (int d : gs.deps) upstream_runs |= !plan[d].cached;
+    if (forced) {
+      p.reason = "forced";
+    } else if (published && on_disk) {
+      p.cached = true;
+      p.reason = "cached";
+    } else if (published) {
+      p.reason = "artifact missing";
+    } else if (auto prev = store_.previous_stage_run(base_name, gs.spec.id)) {
+      if (prev->params_hash != p.params_hash) p.reason = "params changed";
+      else if (prev->inputs_hash != p.inputs_hash) p.reason = "input changed";
+      else if (prev->sources_hash != p.sources_hash) p.reason = "source files changed";
+      else if (prev->key != p.key) p.reason = "implementation changed";
+      else p.reason = "previous attempt " + (prev->status.empty() ? std::string("unfinished") : prev->status);
+    } else {
+      p.reason = "new";
+    }
+    (void)upstream_runs;
+  }
+  store_.flush_hashes();
+  return plan;
+}
+
+std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage>& plan, const RunRecord& run) {
+  const auto& stages = graph.stages();
+  size_t n = stages.size();
+  RunInfo info{run.id, run.name, store_.results_dir()};
+  std::vector<int> position(n);
+  for (size_t k = 0; k < graph.order().size(); ++k) position[graph.order()[k]] = static_cast<int>(k);
+
+  auto record = [&](int i, const std::string& status, double seconds, const std::string& error) {
+    StageRunRecord r;
+    r.run_id = run.id;
+    r.stage_id = stages[i].spec.id;
+    r.kind = stages[i].spec.kind;
+    r.key = plan[i].key;
+    r.status = status;
+    r.reason = plan[i].reason;
+    r.error = error;
+    r.seconds = seconds;
+    r.params_hash = plan[i].params_hash;
+    r.inputs_hash = plan[i].inputs_hash;
+    r.sources_hash = plan[i].sources_hash;
+    r.position = position[i];
+    return r;
+  };
+  store_.transaction([&] {
+    for (int i : graph.order()) store_.put_stage_run(record(i, "pending", 0, ""));
+  });
+
+  enum State { kWaiting, kRunning, kDone, kFailed, kSkipped };
+  std::vector<State> state(n, kWaiting);
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0;
+  std::string first_error;
+  std::vector<std::thread> threads;
+
+  auto run_stage = [&](int i) {
+    const GraphStage& gs = stages[i];
+    const std::string& key = plan[i].key;
+    std::string tmp = join_path(join_path(store_.results_dir(), "tmp"), key + "." + std::to_string(::getpid()));
+    auto t0 = std::chrono::steady_clock::now();
+    std::string error;
+    try {
+      store_.put_stage_run(record(i, "running", 0, ""));
+      disk_.remove_all(tmp);
+      disk_.make_dirs(tmp);
+      Context ctx(gs, plan, graph, store_, disk_, progress_, info, key, tmp, options_.threads);
+      auto stage = gs.kind->create();
+      stage->run(ctx);
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::string final_dir = store_.artifact_dir(key);
+      disk_.make_dirs(parent_dir(final_dir));
+      disk_.remove_all(final_dir);  // a stale folder never published (killed before commit)
+      disk_.rename(tmp, final_dir);
+      StageResult result{key, gs.kind->kind, ctx.metrics_json(), seconds};
+      store_.publish(result, ctx.tables_json(), record(i, "ran", seconds, ""));
+      disk_.remove_all(join_path(join_path(store_.results_dir(), "work"), key));
+      progress_.line("[" + gs.spec.id + "] ran in " + format_seconds(seconds) + " (" + plan[i].reason + ")");
+    } catch (const Error& e) {
+      error = e.line();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!error.empty()) {
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      try {
+        disk_.remove_all(tmp);
+      } catch (...) {
+      }
+      try {
+        store_.put_stage_run(record(i, "failed", seconds, error));
+      } catch (...) {
+      }
+      progress_.line("[" + gs.spec.id + "] failed: " + error);
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    state[i] = error.empty() ? kDone : kFailed;
+    if (!error.empty() && first_error.empty()) first_error = "stage '" + gs.spec.id + "': " + error;
+    --running;
+    cv.notify_all();
+  };
+
+  std::unique_lock<std::mutex> lock(mu);
+  while (true) {
+    bool progress_made = false;
+    for (int i : graph.order()) {
+      if (state[i] != kWaiting) continue;
+      bool ready = true, blocked = false;
+      for (int d : stages[i].deps) {
+        if (state[d] == kFailed || state[d] == kSkipped) blocked = true;
+        if (state[d] != kDone) ready = false;
+      }
+      if (blocked || (!first_error.empty() && !ready)) {
+        state[i] = kSkipped;
+        store_.put_stage_run(record(i, "skipped", 0, ""));
+        progress_made = true;
+        continue;
+      }
+      if (!ready) continue;
+      if (plan[i].cached) {
+        state[i] = kDone;
+        store_.put_stage_run(record(i, "cached", 0, ""));
+        progress_.line("[" + stages[i].spec.id + "] cached");
+        progress_made = true;
+        continue;
+      }
+      if (!first_error.empty()) {
+        state[i] = kSkipped;
+        store_.put_stage_run(record(i, "skipped", 0, ""));
+        progress_made = true;
+        continue;
+      }
+      if (running >= std::max(1, options_.jobs)) continue;
+      state[i] = kRunning;
+      ++running;
+      progress_.line("[" + stages[i].spec.id + "] running (" + plan[i].reason + ")");
+      threads.emplace_back(run_stage, i);
+      progress_made = true;
+    }
+    bool all_settled = true;
+    for (auto s : state) all_settled &= s != kWaiting && s != kRunning;
+    if (all_settled) break;
+    if (!progress_made) cv.wait(lock);
+  }
+  lock.unlock();
+  for (auto& t : threads) t.join();
+  std::string status = first_error.empty() ? "done" : "failed";
+  store_.finish_run(run.id, status, first_error);
+  return status;
+}
+
+}  // namespace pipe

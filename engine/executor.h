@@ -1,0 +1,53 @@
+// Executor — decides which stages of a run must run, runs them, records it.
+//
+// plan() computes every stage's cache key before anything runs (a key
+// depends only on the stage's kind, version, parameters, source-file
+// contents and its producers' keys), so a dry run can say exactly what would
+// run and why.  execute() runs the stages that have no published artifact,
+// up to `jobs` at a time, and records every state change in the store.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/graph.h"
+#include "engine/hash.h"
+#include "engine/progress.h"
+#include "engine/store.h"
+
+namespace pipe {
+
+struct ExecOptions {
+  int jobs = 1;
+  int threads = 1;
+  std::set<std::string> force;  // stage ids to run even when cached; "all" forces every stage
+};
+
+struct PlannedStage {
+  int index = -1;
+  std::string key;
+  std::string params_hash, inputs_hash, sources_hash;
+  bool cached = false;
+  // Why it runs: new | params changed | input changed | source files changed |
+  // implementation changed | previous attempt failed | ... ; "cached" otherwise.
+  std::string reason;
+};
+
+class Executor {
+ public:
+  Executor(Store& store, Disk& disk, Progress& progress, ExecOptions options);
+
+  std::vector<PlannedStage> plan(const Graph& graph, const std::string& base_name);
+  // Runs the plan as `run`; returns the run's final status: done or failed.
+  std::string execute(const Graph& graph, const std::vector<PlannedStage>& plan, const RunRecord& run);
+
+ private:
+  Store& store_;
+  Disk& disk_;
+  Progress& progress_;
+  ExecOptions options_;
+  Fingerprinter fingerprints_;
+};
+
+}  // namespace pipe

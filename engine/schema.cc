@@ -1,0 +1,284 @@
+#include "engine/schema.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "engine/paths.h"
+
+namespace pipe {
+
+const Field* Schema::find(const std::string& name) const {
+  for (const auto& f : fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> Schema::names() const {
+  std::vector<std::string> out;
+  for (const auto& f : fields) out.push_back(f.name);
+  return out;
+}
+
+namespace {
+
+Field make(std::string name, FieldType type, json def, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = type;
+  f.default_value = std::move(def);
+  f.doc = std::move(doc);
+  return f;
+}
+
+bool parse_int(const std::string& s, long long* out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno || *end) return false;
+  *out = v;
+  return true;
+}
+
+bool parse_float(const std::string& s, double* out) {
+  if (s.empty()) return false;
+  if (s == ".inf" || s == "+.inf") { *out = INFINITY; return true; }
+  if (s == "-.inf") { *out = -INFINITY; return true; }
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(s.c_str(), &end);
+  if (errno || *end || std::isnan(v)) return false;
+  *out = v;
+  return true;
+}
+
+bool parse_bool(const std::string& s, bool* out) {
+  if (s == "true" || s == "True" || s == "yes" || s == "on") { *out = true; return true; }
+  if (s == "false" || s == "False" || s == "no" || s == "off") { *out = false; return true; }
+  return false;
+}
+
+const char* type_word(const Field& f) {
+  switch (f.type) {
+    case FieldType::kBool: return "true or false";
+    case FieldType::kInt: return "an integer";
+    case FieldType::kFloat: return "a number";
+    case FieldType::kString: return "a string";
+    case FieldType::kEnum: return "one of the allowed values";
+    case FieldType::kFile: return "a file path";
+    case FieldType::kDir: return "a folder path";
+    case FieldType::kInput: return "a stage name (stage or stage.output)";
+    case FieldType::kList: return "a list";
+    case FieldType::kMap: return "a mapping";
+    case FieldType::kAny: return "a value";
+    case FieldType::kFileOrAny: return "a file path or an inline value";
+  }
+  return "a value";
+}
+
+std::string describe(const Node& n) {
+  if (n.is_scalar()) return "'" + n.text() + "'";
+  return n.type_name();
+}
+
+json validate_field(const Node& node, const Field& f, MarkTable* marks, const std::string& ptr) {
+  if (marks) (*marks)[ptr] = node.mark();
+  auto wrong = [&]() {
+    return ConfigError(f.name + ": expected " + type_word(f) + ", got " + describe(node))
+        .at(node.mark());
+  };
+  switch (f.type) {
+    case FieldType::kBool: {
+      bool b;
+      if (!node.is_scalar() || !parse_bool(node.text(), &b)) throw wrong();
+      return b;
+    }
+    case FieldType::kInt: {
+      long long v;
+      if (!node.is_scalar() || !parse_int(node.text(), &v)) throw wrong();
+      return v;
+    }
+    case FieldType::kFloat: {
+      double v;
+      if (!node.is_scalar() || !parse_float(node.text(), &v)) throw wrong();
+      return v;
+    }
+    case FieldType::kString:
+    case FieldType::kInput:
+      if (!node.is_scalar()) throw wrong();
+      return node.text();
+    case FieldType::kEnum:
+      if (!node.is_scalar()) throw wrong();
+      if (std::find(f.choices.begin(), f.choices.end(), node.text()) == f.choices.end())
+        throw ConfigError(f.name + ": '" + node.text() + "' is not allowed")
+            .at(node.mark())
+            .hint("allowed: " + join(f.choices, " | "));
+      return node.text();
+    case FieldType::kFile:
+    case FieldType::kDir:
+      if (!node.is_scalar() || node.text().empty()) throw wrong();
+      return resolve_path(node.base_dir(), node.text());
+    case FieldType::kFileOrAny:
+      if (node.is_scalar()) return resolve_path(node.base_dir(), node.text());
+      return to_json(node, marks, ptr);
+    case FieldType::kList: {
+      json out = json::array();
+      if (!node.is_sequence()) {
+        if (f.scalar_as_list && node.is_scalar()) {
+          out.push_back(validate_field(node, *f.element, marks, ptr + "/0"));
+          return out;
+        }
+        throw wrong();
+      }
+      for (size_t i = 0; i < node.items().size(); ++i)
+        out.push_back(validate_field(node.items()[i], *f.element, marks, ptr + "/" + std::to_string(i)));
+      return out;
+    }
+    case FieldType::kMap:
+      if (!node.is_map()) throw wrong();
+      return validate(node, *f.schema, marks, ptr);
+    case FieldType::kAny:
+      return to_json(node, marks, ptr);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Field boolean(std::string name, bool def, std::string doc) {
+  return make(std::move(name), FieldType::kBool, def, std::move(doc));
+}
+Field integer(std::string name, json def, std::string doc) {
+  return make(std::move(name), FieldType::kInt, std::move(def), std::move(doc));
+}
+Field number(std::string name, json def, std::string doc) {
+  return make(std::move(name), FieldType::kFloat, std::move(def), std::move(doc));
+}
+Field string_field(std::string name, json def, std::string doc) {
+  return make(std::move(name), FieldType::kString, std::move(def), std::move(doc));
+}
+Field one_of(std::string name, std::vector<std::string> choices, json def, std::string doc) {
+  Field f = make(std::move(name), FieldType::kEnum, std::move(def), std::move(doc));
+  f.choices = std::move(choices);
+  return f;
+}
+Field file(std::string name, std::string doc) {
+  return make(std::move(name), FieldType::kFile, nullptr, std::move(doc));
+}
+Field dir(std::string name, std::string doc) {
+  return make(std::move(name), FieldType::kDir, nullptr, std::move(doc));
+}
+Field input(std::string name, std::string doc) {
+  return make(std::move(name), FieldType::kInput, nullptr, std::move(doc));
+}
+Field list_of(std::string name, Field element, json def, std::string doc) {
+  Field f = make(std::move(name), FieldType::kList, std::move(def), std::move(doc));
+  element.name = f.name;
+  f.element = std::make_shared<Field>(std::move(element));
+  return f;
+}
+Field mapping(std::string name, Schema schema, std::string doc) {
+  Field f = make(std::move(name), FieldType::kMap, nullptr, std::move(doc));
+  f.schema = std::make_shared<Schema>(std::move(schema));
+  return f;
+}
+Field any(std::string name, json def, std::string doc) {
+  return make(std::move(name), FieldType::kAny, std::move(def), std::move(doc));
+}
+Field file_or_any(std::string name, std::string doc) {
+  return make(std::move(name), FieldType::kFileOrAny, nullptr, std::move(doc));
+}
+Field required(Field f) {
+  f.required = true;
+  return f;
+}
+
+json to_json(const Node& node, MarkTable* marks, const std::string& ptr) {
+  if (marks) (*marks)[ptr] = node.mark();
+  switch (node.type()) {
+    case Node::Type::kNull:
+      return nullptr;
+    case Node::Type::kScalar: {
+      const std::string& s = node.text();
+      if (node.quoted()) return s;
+      long long i;
+      double d;
+      bool b;
+      if (parse_int(s, &i)) return i;
+      if (parse_float(s, &d)) return d;
+      if (parse_bool(s, &b)) return b;
+      if (s == "~" || s == "null") return nullptr;
+      return s;
+    }
+    case Node::Type::kSequence: {
+      json out = json::array();
+      for (size_t i = 0; i < node.items().size(); ++i)
+        out.push_back(to_json(node.items()[i], marks, ptr + "/" + std::to_string(i)));
+      return out;
+    }
+    case Node::Type::kMap: {
+      json out = json::object();
+      for (const auto& e : node.entries()) {
+        if (marks) (*marks)[ptr + "/" + e.key + "#key"] = e.key_mark;
+        out[e.key] = to_json(e.value, marks, ptr + "/" + e.key);
+      }
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+json validate(const Node& node, const Schema& schema, MarkTable* marks, const std::string& ptr) {
+  json out = json::object();
+  if (marks) (*marks)[ptr] = node.mark();
+  if (!node.is_map() && !node.is_null())
+    throw ConfigError(std::string("expected a mapping, got ") + node.type_name()).at(node.mark());
+  for (const auto& e : node.entries()) {
+    const Field* f = schema.find(e.key);
+    if (!f) {
+      std::string msg = "unknown key '" + e.key + "'";
+      std::string near = closest(e.key, schema.names());
+      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+      throw ConfigError(msg).at(e.key_mark).hint("known keys: " + join(schema.names()));
+    }
+    out[e.key] = validate_field(e.value, *f, marks, ptr + "/" + e.key);
+  }
+  for (const auto& f : schema.fields) {
+    if (out.contains(f.name)) continue;
+    if (f.required)
+      throw ConfigError("missing required key '" + f.name + "'").at(node.mark()).hint(f.doc);
+    out[f.name] = f.default_value;
+  }
+  return out;
+}
+
+std::string closest(const std::string& word, const std::vector<std::string>& known) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& k : known) {
+    // Levenshtein distance, two rows.
+    std::vector<size_t> prev(k.size() + 1), cur(k.size() + 1);
+    for (size_t j = 0; j <= k.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= k.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] != k[j - 1])});
+      std::swap(prev, cur);
+    }
+    if (prev[k.size()] < best_d) {
+      best_d = prev[k.size()];
+      best = k;
+    }
+  }
+  return best;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+}  // namespace pipe

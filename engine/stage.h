@@ -1,0 +1,111 @@
+// Stage — one step of a pipeline, and what the engine hands it while it runs.
+//
+// A stage kind (StageKind) declares its keys (a Schema), its named outputs,
+// and whether it draws random numbers (then the pipeline seed joins its
+// parameters, and so its cache key).  The engine validates the YAML, computes
+// the cache key, and calls run() only when no artifact with that key exists.
+// run() writes files into ctx.output_path(); the engine renames the folder
+// into results/artifacts/<key>/ when run() returns.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/disk.h"
+#include "engine/error.h"
+#include "engine/schema.h"
+
+namespace pipe {
+
+class Progress;
+
+// An upstream artifact as a consumer sees it.
+struct InputRef {
+  std::string stage;   // producing stage id
+  std::string kind;    // producing stage kind
+  std::string output;  // output name ("" when the producer has one output)
+  std::string dir;     // results/artifacts/<key>/
+  std::string key;
+};
+
+struct RunInfo {
+  std::string id;
+  std::string name;
+  std::string results_dir;
+};
+
+class StageContext {
+ public:
+  virtual ~StageContext() = default;
+
+  virtual const std::string& stage_id() const = 0;
+  virtual const nlohmann::json& params() const = 0;
+  // Where a parameter came from, by JSON pointer ("/epochs"), for errors.
+  virtual Mark mark(const std::string& pointer) const = 0;
+  virtual long long seed() const = 0;
+  virtual int threads() const = 0;
+  virtual const RunInfo& run() const = 0;
+
+  // The artifact bound to an input-typed parameter (kInput or a list of them).
+  virtual bool has_input(const std::string& param) const = 0;
+  virtual InputRef input(const std::string& param) const = 0;
+  virtual std::vector<InputRef> inputs(const std::string& param) const = 0;
+
+  // A file inside this stage's (not yet published) artifact folder.
+  virtual std::string output_path(const std::string& name) const = 0;
+  // A folder that survives a killed attempt at this same cache key, for
+  // checkpoints; removed once the artifact is published.
+  virtual std::string work_dir() const = 0;
+  virtual Disk& disk() = 0;
+
+  // Results stored with the artifact (and so shown for cached stages too).
+  virtual void metric(const std::string& name, double value) = 0;
+  virtual void table(const std::string& name, const nlohmann::json& value) = 0;
+  // One row of per-epoch history, committed at once.
+  virtual void epoch(const nlohmann::json& row) = 0;
+
+  virtual Progress& progress() = 0;
+  // A line on stderr, prefixed with the stage id.
+  virtual void log(const std::string& line) = 0;
+
+  // The artifact folder of stage `stage_kind` in run `run` (id, prefix or
+  // name), for stages that build on another run (transfer learning).
+  virtual InputRef run_artifact(const std::string& run, const std::string& stage_kind) = 0;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual void run(StageContext& ctx) = 0;
+};
+
+struct StageKind {
+  std::string kind;
+  int version = 1;  // bump when the implementation's output changes
+  std::string doc;
+  Schema schema;
+  std::vector<std::string> outputs;  // empty: one output, referenced by the stage id
+  bool uses_seed = false;
+  std::function<std::unique_ptr<Stage>()> create;
+};
+
+class Registry {
+ public:
+  static Registry& global();
+  void add(StageKind kind);
+  const StageKind* find(const std::string& kind) const;
+  std::vector<std::string> kinds() const;
+
+ private:
+  std::vector<StageKind> kinds_;
+};
+
+// Fills Registry::global().  The pipe binary links stages/register.cc; the
+// engine's tests link fake stages instead.
+void register_builtin_stages();
+
+}  // namespace pipe

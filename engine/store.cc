@@ -1,0 +1,468 @@
+#include "engine/posix.h"  // first: see posix.h
+#include "engine/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <random>
+
+#include "engine/error.h"
+#include "engine/paths.h"
+
+namespace pipe {
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() / 1e6;
+}
+
+namespace {
+
+const char* kSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS runs(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, base_name TEXT NOT NULL, experiment TEXT, variant TEXT,
+  seed INTEGER, point INTEGER, file TEXT, status TEXT NOT NULL, error TEXT, started REAL, finished REAL,
+  pid INTEGER, overrides TEXT, env TEXT, command TEXT);
+CREATE INDEX IF NOT EXISTS runs_by_base ON runs(base_name, started);
+CREATE TABLE IF NOT EXISTS stage_runs(
+  run_id TEXT NOT NULL, stage_id TEXT NOT NULL, kind TEXT, key TEXT, status TEXT, reason TEXT,
+  error TEXT, seconds REAL, params_hash TEXT, inputs_hash TEXT, sources_hash TEXT, position INTEGER,
+  PRIMARY KEY(run_id, stage_id));
+CREATE TABLE IF NOT EXISTS results(
+  key TEXT PRIMARY KEY, kind TEXT, metrics TEXT, seconds REAL, created REAL);
+CREATE TABLE IF NOT EXISTS result_tables(
+  key TEXT NOT NULL, name TEXT NOT NULL, value TEXT, PRIMARY KEY(key, name));
+CREATE TABLE IF NOT EXISTS epochs(
+  key TEXT NOT NULL, epoch INTEGER NOT NULL, row TEXT, PRIMARY KEY(key, epoch));
+CREATE TABLE IF NOT EXISTS evaluations(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, source TEXT, created REAL, result TEXT);
+CREATE TABLE IF NOT EXISTS file_hashes(
+  path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, hash TEXT);
+)SQL";
+
+std::string new_run_id() {
+  static std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(now_seconds() * 1e6) ^
+                             static_cast<uint64_t>(::getpid()));
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
+  return buf;
+}
+
+RunRecord read_run(SQLite::Statement& q) {
+  RunRecord r;
+  r.id = q.getColumn(0).getString();
+  r.name = q.getColumn(1).getString();
+  r.base_name = q.getColumn(2).getString();
+  r.experiment = q.getColumn(3).getString();
+  r.variant = q.getColumn(4).getString();
+  r.seed = q.getColumn(5).getInt64();
+  r.point = q.getColumn(6).getInt();
+  r.file = q.getColumn(7).getString();
+  r.status = q.getColumn(8).getString();
+  r.error = q.getColumn(9).getString();
+  r.started = q.getColumn(10).getDouble();
+  r.finished = q.getColumn(11).getDouble();
+  r.pid = q.getColumn(12).getInt();
+  r.overrides = json::parse(q.getColumn(13).getString(), nullptr, false);
+  r.env = json::parse(q.getColumn(14).getString(), nullptr, false);
+  r.command = q.getColumn(15).getString();
+  return r;
+}
+
+const char* kRunColumns =
+    "id, name, base_name, experiment, variant, seed, point, file, status, error, started, finished, "
+    "pid, overrides, env, command";
+
+StageRunRecord read_stage_run(SQLite::Statement& q) {
+  StageRunRecord s;
+  s.run_id = q.getColumn(0).getString();
+  s.stage_id = q.getColumn(1).getString();
+  s.kind = q.getColumn(2).getString();
+  s.key = q.getColumn(3).getString();
+  s.status = q.getColumn(4).getString();
+  s.reason = q.getColumn(5).getString();
+  s.error = q.getColumn(6).getString();
+  s.seconds = q.getColumn(7).getDouble();
+  s.params_hash = q.getColumn(8).getString();
+  s.inputs_hash = q.getColumn(9).getString();
+  s.sources_hash = q.getColumn(10).getString();
+  s.position = q.getColumn(11).getInt();
+  return s;
+}
+
+const char* kStageRunColumns =
+    "run_id, stage_id, kind, key, status, reason, error, seconds, params_hash, inputs_hash, "
+    "sources_hash, position";
+
+}  // namespace
+
+Store::Store(const std::string& results_dir) : dir_(results_dir) {
+  std::string path = join_path(results_dir, "pipe.db");
+  try {
+    std::error_code ec;
+    std::filesystem::create_directories(results_dir, ec);
+    db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db_->setBusyTimeout(10000);
+    db_->exec("PRAGMA journal_mode=WAL");
+    db_->exec("PRAGMA synchronous=NORMAL");
+    db_->exec("PRAGMA foreign_keys=ON");
+    migrate();
+  } catch (const SQLite::Exception& e) {
+    throw Error(std::string("cannot open the results database: ") + e.what()).at(display_path(path));
+  }
+}
+
+Store::~Store() {
+  try {
+    flush_hashes();
+  } catch (...) {
+  }
+}
+
+void Store::migrate() {
+  int version = db_->execAndGet("PRAGMA user_version").getInt();
+  if (version == kSchemaVersion) return;
+  if (version != 0)
+    throw Error("results database has schema version " + std::to_string(version) +
+                ", this pipe uses version " + std::to_string(kSchemaVersion))
+        .at(display_path(join_path(dir_, "pipe.db")))
+        .hint("use a pipe of the matching version, or another --results folder");
+  transaction([&] {
+    db_->exec(kSchema);
+    db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  });
+}
+
+void Store::transaction(const std::function<void()>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  SQLite::Transaction t(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+  fn();
+  t.commit();
+}
+
+std::string Store::artifact_dir(const std::string& key) const {
+  return join_path(join_path(dir_, "artifacts"), key);
+}
+
+RunRecord Store::create_run(RunRecord run) {
+  transaction([&] {
+    SQLite::Statement count(*db_, "SELECT COUNT(*) FROM runs WHERE base_name = ?");
+    count.bind(1, run.base_name);
+    count.executeStep();
+    int n = count.getColumn(0).getInt();
+    run.name = n == 0 ? run.base_name : run.base_name + "#" + std::to_string(n + 1);
+    run.id = new_run_id();
+    SQLite::Statement q(*db_, std::string("INSERT INTO runs(") + kRunColumns +
+                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    q.bind(1, run.id);
+    q.bind(2, run.name);
+    q.bind(3, run.base_name);
+    q.bind(4, run.experiment);
+    q.bind(5, run.variant);
+    q.bind(6, static_cast<int64_t>(run.seed));
+    q.bind(7, run.point);
+    q.bind(8, run.file);
+    q.bind(9, run.status);
+    q.bind(10, run.error);
+    q.bind(11, run.started);
+    q.bind(12, run.finished);
+    q.bind(13, run.pid);
+    q.bind(14, run.overrides.dump());
+    q.bind(15, run.env.dump());
+    q.bind(16, run.command);
+    q.exec();
+  });
+  return run;
+}
+
+void Store::finish_run(const std::string& run_id, const std::string& status, const std::string& error) {
+  transaction([&] {
+    SQLite::Statement q(*db_, "UPDATE runs SET status = ?, error = ?, finished = ? WHERE id = ?");
+    q.bind(1, status);
+    q.bind(2, error);
+    q.bind(3, now_seconds());
+    q.bind(4, run_id);
+    q.exec();
+  });
+}
+
+int Store::mark_interrupted() {
+  int n = 0;
+  transaction([&] {
+    n = db_->exec("UPDATE runs SET status = 'interrupted' WHERE status = 'running'");
+    db_->exec("UPDATE stage_runs SET status = 'interrupted' WHERE status = 'running'");
+    db_->exec("UPDATE stage_runs SET status = 'skipped' WHERE status = 'pending'");
+  });
+  return n;
+}
+
+std::vector<RunRecord> Store::runs() const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::vector<RunRecord> out;
+  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY started, rowid");
+  while (q.executeStep()) out.push_back(read_run(q));
+  return out;
+}
+
+void Store::delete_runs(const std::vector<std::string>& run_ids) {
+  transaction([&] {
+    for (const auto& id : run_ids)
+      for (const char* sql : {"DELETE FROM stage_runs WHERE run_id = ?", "DELETE FROM evaluations WHERE run_id = ?",
+                              "DELETE FROM runs WHERE id = ?"}) {
+        SQLite::Statement q(*db_, sql);
+        q.bind(1, id);
+        q.exec();
+      }
+  });
+}
+
+std::set<std::string> Store::referenced_keys() const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::set<std::string> out;
+  SQLite::Statement q(*db_, "SELECT DISTINCT key FROM stage_runs");
+  while (q.executeStep()) out.insert(q.getColumn(0).getString());
+  return out;
+}
+
+RunRecord Store::find_run(const std::string& ref) const {
+  std::vector<RunRecord> all = runs();
+  for (const auto& r : all)
+    if (r.id == ref || r.name == ref) return r;
+  // A name without "#N": its latest run.
+  const RunRecord* latest = nullptr;
+  for (const auto& r : all)
+    if (r.base_name == ref) latest = &r;
+  if (latest) return *latest;
+  std::vector<const RunRecord*> matches;
+  for (const auto& r : all)
+    if (ref.size() >= 2 && r.id.compare(0, ref.size(), ref) == 0) matches.push_back(&r);
+  if (matches.size() == 1) return *matches[0];
+  if (matches.size() > 1)
+    throw ConfigError("run id prefix '" + ref + "' is ambiguous (" + std::to_string(matches.size()) +
+                      " runs)")
+        .hint("give more characters of the id");
+  throw ConfigError("no run '" + ref + "' in " + display_path(dir_))
+      .hint("`pipe runs` lists the runs; RUN is an id, a unique id prefix or a name");
+}
+
+void Store::put_stage_run(const StageRunRecord& s) {
+  transaction([&] {
+    SQLite::Statement q(*db_, std::string("INSERT OR REPLACE INTO stage_runs(") + kStageRunColumns +
+                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    q.bind(1, s.run_id);
+    q.bind(2, s.stage_id);
+    q.bind(3, s.kind);
+    q.bind(4, s.key);
+    q.bind(5, s.status);
+    q.bind(6, s.reason);
+    q.bind(7, s.error);
+    q.bind(8, s.seconds);
+    q.bind(9, s.params_hash);
+    q.bind(10, s.inputs_hash);
+    q.bind(11, s.sources_hash);
+    q.bind(12, s.position);
+    q.exec();
+  });
+}
+
+std::vector<StageRunRecord> Store::stage_runs(const std::string& run_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::vector<StageRunRecord> out;
+  SQLite::Statement q(*db_, std::string("SELECT ") + kStageRunColumns +
+                                " FROM stage_runs WHERE run_id = ? ORDER BY position");
+  q.bind(1, run_id);
+  while (q.executeStep()) out.push_back(read_stage_run(q));
+  return out;
+}
+
+std::optional<StageRunRecord> Store::previous_stage_run(const std::string& base_name,
+                                                        const std::string& stage_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  SQLite::Statement q(*db_,
+                       "SELECT s.run_id, s.stage_id, s.kind, s.key, s.status, s.reason, s.error, s.seconds,"
+                       " s.params_hash, s.inputs_hash, s.sources_hash, s.position"
+                       " FROM stage_runs s JOIN runs r ON r.id = s.run_id"
+                       " WHERE r.base_name = ? AND s.stage_id = ? AND s.key != ''"
+                       " ORDER BY r.started DESC, r.rowid DESC LIMIT 1");
+  q.bind(1, base_name);
+  q.bind(2, stage_id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_stage_run(q);
+}
+
+bool Store::has_result(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  SQLite::Statement q(*db_, "SELECT 1 FROM results WHERE key = ?");
+  q.bind(1, key);
+  return q.executeStep();
+}
+
+std::optional<StageResult> Store::result(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  SQLite::Statement q(*db_, "SELECT key, kind, metrics, seconds FROM results WHERE key = ?");
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  StageResult r;
+  r.key = q.getColumn(0).getString();
+  r.kind = q.getColumn(1).getString();
+  r.metrics = json::parse(q.getColumn(2).getString(), nullptr, false);
+  r.seconds = q.getColumn(3).getDouble();
+  return r;
+}
+
+void Store::publish(const StageResult& result, const json& tables, const StageRunRecord& stage_run) {
+  transaction([&] {
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO results(key, kind, metrics, seconds, created) VALUES(?,?,?,?,?)");
+    q.bind(1, result.key);
+    q.bind(2, result.kind);
+    q.bind(3, result.metrics.dump());
+    q.bind(4, result.seconds);
+    q.bind(5, now_seconds());
+    q.exec();
+    SQLite::Statement del(*db_, "DELETE FROM result_tables WHERE key = ?");
+    del.bind(1, result.key);
+    del.exec();
+    for (auto it = tables.begin(); it != tables.end(); ++it) {
+      SQLite::Statement t(*db_, "INSERT INTO result_tables(key, name, value) VALUES(?,?,?)");
+      t.bind(1, result.key);
+      t.bind(2, it.key());
+      t.bind(3, it.value().dump());
+      t.exec();
+    }
+    put_stage_run(stage_run);
+  });
+}
+
+void Store::drop_result(const std::string& key) {
+  transaction([&] {
+    for (const char* table : {"results", "result_tables", "epochs"}) {
+      SQLite::Statement q(*db_, std::string("DELETE FROM ") + table + " WHERE key = ?");
+      q.bind(1, key);
+      q.exec();
+    }
+  });
+}
+
+std::vector<std::string> Store::result_keys() const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::vector<std::string> out;
+  SQLite::Statement q(*db_, "SELECT key FROM results");
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+json Store::tables(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  json out = json::object();
+  SQLite::Statement q(*db_, "SELECT name, value FROM result_tables WHERE key = ?");
+  q.bind(1, key);
+  while (q.executeStep()) out[q.getColumn(0).getString()] = json::parse(q.getColumn(1).getString());
+  return out;
+}
+
+json Store::table(const std::string& key, const std::string& name) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  SQLite::Statement q(*db_, "SELECT value FROM result_tables WHERE key = ? AND name = ?");
+  q.bind(1, key);
+  q.bind(2, name);
+  if (!q.executeStep()) return nullptr;
+  return json::parse(q.getColumn(0).getString());
+}
+
+void Store::put_epoch(const std::string& key, const json& row) {
+  transaction([&] {
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO epochs(key, epoch, row) VALUES(?,?,?)");
+    q.bind(1, key);
+    q.bind(2, row.at("epoch").get<int>());
+    q.bind(3, row.dump());
+    q.exec();
+  });
+}
+
+json Store::epochs(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  json out = json::array();
+  SQLite::Statement q(*db_, "SELECT row FROM epochs WHERE key = ? ORDER BY epoch");
+  q.bind(1, key);
+  while (q.executeStep()) out.push_back(json::parse(q.getColumn(0).getString()));
+  return out;
+}
+
+void Store::clear_epochs_after(const std::string& key, int epoch) {
+  transaction([&] {
+    SQLite::Statement q(*db_, "DELETE FROM epochs WHERE key = ? AND epoch > ?");
+    q.bind(1, key);
+    q.bind(2, epoch);
+    q.exec();
+  });
+}
+
+void Store::add_evaluation(const std::string& run_id, const std::string& source, const json& result) {
+  transaction([&] {
+    SQLite::Statement q(*db_, "INSERT INTO evaluations(run_id, source, created, result) VALUES(?,?,?,?)");
+    q.bind(1, run_id);
+    q.bind(2, source);
+    q.bind(3, now_seconds());
+    q.bind(4, result.dump());
+    q.exec();
+  });
+}
+
+json Store::evaluations(const std::string& run_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  json out = json::array();
+  SQLite::Statement q(*db_, "SELECT source, created, result FROM evaluations WHERE run_id = ? ORDER BY id");
+  q.bind(1, run_id);
+  while (q.executeStep())
+    out.push_back({{"source", q.getColumn(0).getString()},
+                   {"created", q.getColumn(1).getDouble()},
+                   {"result", json::parse(q.getColumn(2).getString())}});
+  return out;
+}
+
+void Store::preload_hashes() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (hashes_loaded_) return;
+  SQLite::Statement q(*db_, "SELECT path, size, mtime_ns, hash FROM file_hashes");
+  while (q.executeStep())
+    hash_memo_[q.getColumn(0).getString()] = {q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
+                                              q.getColumn(3).getString()};
+  hashes_loaded_ = true;
+}
+
+bool Store::lookup(const std::string& path, const FileStat& st, std::string* hash) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  preload_hashes();
+  auto it = hash_memo_.find(path);
+  if (it == hash_memo_.end()) return false;
+  auto& [size, mtime, h] = it->second;
+  if (size != st.size || mtime != st.mtime_ns) return false;
+  *hash = h;
+  return true;
+}
+
+void Store::remember(const std::string& path, const FileStat& st, const std::string& hash) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  hash_memo_[path] = {st.size, st.mtime_ns, hash};
+  pending_hashes_.emplace_back(path, st, hash);
+  if (pending_hashes_.size() >= 4096) flush_hashes();
+}
+
+void Store::flush_hashes() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (pending_hashes_.empty()) return;
+  transaction([&] {
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO file_hashes(path, size, mtime_ns, hash) VALUES(?,?,?,?)");
+    for (const auto& [path, st, hash] : pending_hashes_) {
+      q.bind(1, path);
+      q.bind(2, static_cast<int64_t>(st.size));
+      q.bind(3, static_cast<int64_t>(st.mtime_ns));
+      q.bind(4, hash);
+      q.exec();
+      q.reset();
+    }
+  });
+  pending_hashes_.clear();
+}
+
+}  // namespace pipe

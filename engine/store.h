@@ -1,0 +1,144 @@
+// Store — results/pipe.db: runs, stage runs, stage results (the artifact
+// registry with metrics and tables), per-epoch history, evaluations and the
+// file-hash cache.  SQLite in WAL mode with a busy timeout; every state
+// change is one IMMEDIATE transaction, so a kill at any moment leaves the
+// database at the last committed state.  The schema version lives in
+// PRAGMA user_version; a database from another version is refused clearly.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/hash.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace pipe {
+
+using json = nlohmann::json;
+
+struct RunRecord {
+  std::string id;
+  std::string name;       // with "#N" when not the first of its base name
+  std::string base_name;
+  std::string experiment;
+  std::string variant;
+  long long seed = 0;
+  int point = -1;
+  std::string file;       // the YAML file run
+  std::string status;     // running | done | failed | interrupted
+  std::string error;
+  double started = 0;     // unix seconds
+  double finished = 0;
+  int pid = 0;
+  json overrides = json::object();
+  json env = json::object();
+  std::string command;
+};
+
+struct StageRunRecord {
+  std::string run_id;
+  std::string stage_id;
+  std::string kind;
+  std::string key;
+  std::string status;  // pending | running | ran | cached | failed | skipped | interrupted
+  std::string reason;  // why it ran: new | params changed | input changed | ...
+  std::string error;
+  double seconds = 0;
+  std::string params_hash, inputs_hash, sources_hash;
+  int position = 0;    // order in the pipeline
+};
+
+struct StageResult {
+  std::string key;
+  std::string kind;
+  json metrics = json::object();
+  double seconds = 0;
+};
+
+class Store : public HashCache {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating if needed) results_dir/pipe.db.
+  explicit Store(const std::string& results_dir);
+  ~Store() override;
+
+  const std::string& results_dir() const { return dir_; }
+  std::string artifact_dir(const std::string& key) const;
+
+  // Runs.
+  RunRecord create_run(RunRecord run);  // assigns id and name
+  void finish_run(const std::string& run_id, const std::string& status, const std::string& error);
+  // Marks runs left `running` by a dead process as interrupted.  Call only
+  // while holding the results lock.
+  int mark_interrupted();
+  std::vector<RunRecord> runs() const;
+  // Deletes runs with their stage runs and evaluations (not their artifacts).
+  void delete_runs(const std::vector<std::string>& run_ids);
+  // Keys any recorded stage run points at.
+  std::set<std::string> referenced_keys() const;
+  // By id, unique id prefix, or name (a name without "#" means its latest run).
+  RunRecord find_run(const std::string& ref) const;
+
+  // Stage runs.
+  void put_stage_run(const StageRunRecord& rec);  // insert or replace
+  std::vector<StageRunRecord> stage_runs(const std::string& run_id) const;
+  // The latest recorded stage run of `stage_id` in runs named `base_name`.
+  std::optional<StageRunRecord> previous_stage_run(const std::string& base_name,
+                                                   const std::string& stage_id) const;
+
+  // Stage results: the artifact registry.
+  bool has_result(const std::string& key) const;
+  std::optional<StageResult> result(const std::string& key) const;
+  // Publishes a result and marks the stage run, in one transaction.
+  void publish(const StageResult& result, const json& tables, const StageRunRecord& stage_run);
+  void drop_result(const std::string& key);
+  std::vector<std::string> result_keys() const;
+  json tables(const std::string& key) const;          // {name: value}
+  json table(const std::string& key, const std::string& name) const;  // null if absent
+
+  // Per-epoch history of a stage key.
+  void put_epoch(const std::string& key, const json& row);
+  json epochs(const std::string& key) const;  // array ordered by epoch
+  void clear_epochs_after(const std::string& key, int epoch);
+
+  // Evaluations of a run on new data (pipe evaluate).
+  void add_evaluation(const std::string& run_id, const std::string& source, const json& result);
+  json evaluations(const std::string& run_id) const;
+
+  // HashCache.
+  bool lookup(const std::string& path, const FileStat& st, std::string* hash) override;
+  void remember(const std::string& path, const FileStat& st, const std::string& hash) override;
+  // Loads every cached file hash at once (one query instead of one per file).
+  void preload_hashes();
+  // Writes remembered hashes in one transaction.
+  void flush_hashes();
+
+  // Runs fn inside BEGIN IMMEDIATE ... COMMIT (rolled back if fn throws).
+  void transaction(const std::function<void()>& fn);
+
+ private:
+  void migrate();
+  std::string dir_;
+  std::unique_ptr<SQLite::Database> db_;
+  mutable std::recursive_mutex mu_;
+  std::map<std::string, std::tuple<int64_t, int64_t, std::string>> hash_memo_;
+  std::vector<std::tuple<std::string, FileStat, std::string>> pending_hashes_;
+  bool hashes_loaded_ = false;
+};
+
+double now_seconds();
+
+}  // namespace pipe
