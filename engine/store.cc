@@ -135,6 +135,16 @@ void Store::migrate() {
 
 void Store::transaction(const std::function<void()>& fn) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
+  // A state change made of smaller ones stays one transaction.
+  if (transaction_depth_ > 0) {
+    fn();
+    return;
+  }
+  struct Depth {
+    int& d;
+    explicit Depth(int& d) : d(d) { ++d; }
+    ~Depth() { --d; }
+  } depth(transaction_depth_);
   SQLite::Transaction t(*db_, SQLite::TransactionBehavior::IMMEDIATE);
   fn();
   t.commit();

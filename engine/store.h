@@ -137,6 +137,7 @@ class Store : public HashCache {
   std::map<std::string, std::tuple<int64_t, int64_t, std::string>> hash_memo_;
   std::vector<std::tuple<std::string, FileStat, std::string>> pending_hashes_;
   bool hashes_loaded_ = false;
+  int transaction_depth_ = 0;
 };
 
 double now_seconds();

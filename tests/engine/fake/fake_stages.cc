@@ -1,1 +1,160 @@
+#include "engine/posix.h"  // first: see posix.h
+#include "tests/engine/fake/fake_stages.h"
 
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "engine/paths.h"
+#include "engine/stage.h"
+
+namespace pipe::fake {
+
+namespace {
+
+std::mutex count_mu;
+std::map<std::string, int> counts;
+
+void count(const std::string& kind) {
+  std::lock_guard<std::mutex> lock(count_mu);
+  ++counts[kind];
+}
+
+std::string read_input(StageContext& ctx, const std::string& param) {
+  InputRef in = ctx.input(param);
+  return ctx.disk().read_file(join_path(in.dir, (in.output.empty() ? std::string("out") : in.output) + ".txt"));
+}
+
+// source: copies a file into its artifact.
+class Source : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("source");
+    std::string text = ctx.disk().read_file(ctx.params()["path"].get<std::string>());
+    ctx.disk().write_file(ctx.output_path("out.txt"), text);
+    ctx.metric("bytes", static_cast<double>(text.size()));
+  }
+};
+
+// append: its input plus a suffix (and the seed when it uses one).
+class Append : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("append");
+    std::string text = read_input(ctx, "input") + ctx.params()["suffix"].get<std::string>();
+    if (ctx.params()["with_seed"].get<bool>()) text += std::to_string(ctx.seed());
+    for (const auto& extra : ctx.inputs("also")) {
+      (void)extra;
+      text += "+";
+    }
+    ctx.disk().write_file(ctx.output_path("out.txt"), text);
+    ctx.table("lines", nlohmann::json::array({text}));
+  }
+};
+
+// fork: two outputs, left and right.
+class Fork : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("fork");
+    std::string text = read_input(ctx, "input");
+    ctx.disk().write_file(ctx.output_path("left.txt"), text + "<");
+    ctx.disk().write_file(ctx.output_path("right.txt"), text + ">");
+  }
+};
+
+// score: fake evaluation metrics and a per-epoch history.
+class Score : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("score");
+    std::string text = read_input(ctx, "input");
+    int epochs = ctx.params()["epochs"].get<int>();
+    for (int e = 1; e <= epochs; ++e)
+      ctx.epoch({{"epoch", e}, {"train_loss", 1.0 / e}, {"train_accuracy", 0.5}, {"val_loss", 1.0 / e},
+                 {"val_accuracy", 0.5}, {"lr", 0.001}, {"seconds", 0.01}});
+    ctx.metric("accuracy", static_cast<double>(text.size() % 10) / 10.0);
+    ctx.metric("loss", 0.25);
+    ctx.disk().write_file(ctx.output_path("out.txt"), text);
+  }
+};
+
+// fail: throws a stage error.
+class Fail : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("fail");
+    throw Error(ctx.params()["message"].get<std::string>());
+  }
+};
+
+// sleep: waits, then passes its input on (for lock and parallelism tests).
+class Sleep : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("sleep");
+    std::this_thread::sleep_for(std::chrono::duration<double>(ctx.params()["seconds"].get<double>()));
+    std::string text = ctx.has_input("input") ? read_input(ctx, "input") : "";
+    ctx.disk().write_file(ctx.output_path("out.txt"), text + ".");
+  }
+};
+
+// crash: SIGKILLs its own process after writing half its output, if the
+// marker file exists (removing it first, so the next attempt succeeds).
+class Crash : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("crash");
+    std::string marker = ctx.params()["marker"].get<std::string>();
+    std::string text = read_input(ctx, "input");
+    ctx.disk().write_file(ctx.output_path("half.txt"), text);
+    if (::access(marker.c_str(), F_OK) == 0) {
+      ::unlink(marker.c_str());
+      ::kill(::getpid(), SIGKILL);
+    }
+    ctx.disk().write_file(ctx.output_path("out.txt"), text + "!");
+  }
+};
+
+template <typename T>
+std::function<std::unique_ptr<Stage>()> make() {
+  return [] { return std::make_unique<T>(); };
+}
+
+}  // namespace
+
+int runs_of(const char* kind) {
+  std::lock_guard<std::mutex> lock(count_mu);
+  return counts[kind];
+}
+
+void reset_counts() {
+  std::lock_guard<std::mutex> lock(count_mu);
+  counts.clear();
+}
+
+void register_fake_stages() {
+  Registry& r = Registry::global();
+  r.add({"source", 1, "copies a file", Schema{{required(file("path", "the file to copy"))}}, {}, false, make<Source>()});
+  r.add({"append", 1, "appends a suffix",
+         Schema{{required(input("input", "upstream")), string_field("suffix", "", "text to append"),
+                 boolean("with_seed", false, "append the seed"),
+                 list_of("also", input("also", "extra inputs"), nlohmann::json::array(), "extra inputs")}},
+         {}, true, make<Append>()});
+  r.add({"fork", 1, "two outputs", Schema{{required(input("input", "upstream"))}}, {"left", "right"}, false, make<Fork>()});
+  r.add({"score", 1, "fake metrics", Schema{{required(input("input", "upstream")), integer("epochs", 2, "epochs")}},
+         {}, false, make<Score>()});
+  r.add({"fail", 1, "always fails", Schema{{input("input", "upstream"), string_field("message", "boom", "error text")}},
+         {}, false, make<Fail>()});
+  r.add({"sleep", 1, "waits", Schema{{input("input", "upstream"), number("seconds", 0.1, "how long")}}, {}, false,
+         make<Sleep>()});
+  r.add({"crash", 1, "kills its process", Schema{{required(input("input", "upstream")), required(string_field("marker", nullptr, "marker file"))}},
+         {}, false, make<Crash>()});
+}
+
+}  // namespace pipe::fake
+
+namespace pipe {
+void register_builtin_stages() { fake::register_fake_stages(); }
+}  // namespace pipe
