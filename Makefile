@@ -1,0 +1,32 @@
+# make run | make test | make bench — each installs what is missing, configures and builds first.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+# Two cores: tests and runs use both through OpenMP/oneDNN, never more.
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: all setup build run test bench clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/pipe run experiments/multiscript.yaml
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+bench:
+	@scripts/setup.sh --bench
+	@$(MAKE) --no-print-directory build
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,9 @@
+// Registration functions of the built-in stage kinds and commands, each
+// defined beside what it registers; stages/register.cc calls them in order.
+#pragma once
+
+namespace pipe {
+
+void register_threads();  // stages/threads.cc: OpenMP / oneDNN / OpenCV thread counts
+
+}  // namespace pipe
