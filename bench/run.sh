@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# pipe against the reference PyTorch scripts, on the same models and shapes, in one run.
+# Usage: bench/run.sh BUILD_DIR [CASE ...]          (called by `make bench`; default: every case)
+#
+# Prints one line per case on stdout:
+#   bench <case> pipe <value> <unit> reference <value|-> <unit> speedup <x|->
+# speedup = reference / pipe for times, pipe / reference for rates (> 1: pipe is ahead).
+# Each side runs every case with 1 and with 2 threads, in separate processes, and keeps its
+# faster setting. The reference runs in the tuned setup of ../shared/bench/reference.sh:
+# OpenBLAS unpacked from the Debian package into a cache folder (nothing installed system-wide),
+# glibc malloc tunables, channels_last for the CNNs. Without an importable torch it prints `-`.
+# Raw JSON of every measurement goes to bench/out/ (git-ignored).
+#
+# Other bench binaries in BUILD_DIR (image_bench, ...) are run when they exist; every line they
+# print that starts with "bench " is passed through as it is.
+# Environment: BENCH_THREADS (default "1 2"), BENCH_REPS (timed repetitions, default 3).
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:?usage: bench/run.sh BUILD_DIR [CASE ...]}" && pwd)"
+shift
+nn_cases=(cnn_train_epoch cnn_infer mlp_train_epoch rnn_train_epoch hiero_train_epoch eng_train_step)
+cases=("$@")
+[ ${#cases[@]} -eq 0 ] && cases=("${nn_cases[@]}" ingest_clean train_stage_cnn_epoch cached_rerun
+                                  multiscript_peak_rss rss_growth)
+threads=(${BENCH_THREADS:-1 2})
+reps="${BENCH_REPS:-3}"
+out="$root/bench/out"
+mkdir -p "$out"
+log="$out/$(date +%Y%m%d-%H%M%S)"
+python=/usr/bin/python3
+wanted() { local c; for c in "${cases[@]}"; do [ "$c" = "$1" ] && return 0; done; return 1; }
+say() { echo "bench: $*" >&2; }
+
+# ---- the tuned reference environment -------------------------------------------------------
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/pipe-reference"
+ob="$cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread"
+ref_env=(GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.hugetlb=1
+         OPENBLAS_NUM_THREADS=1)
+if [ ! -e "$ob/libblas.so.3" ]; then
+  (mkdir -p "$cache/deb" && cd "$cache/deb" && apt-get download -qq libopenblas0-pthread >/dev/null 2>&1 &&
+   dpkg -x "$cache"/deb/libopenblas0-pthread_*.deb "$cache/openblas") ||
+    say "could not unpack OpenBLAS into $cache; the reference runs without it"
+fi
+[ -e "$ob/libblas.so.3" ] && ref_env+=(LD_LIBRARY_PATH="$ob")
+have_torch=0
+[ -x "$python" ] && "$python" -c "import torch" 2>/dev/null && have_torch=1
+[ $have_torch = 1 ] || say "torch is not importable by $python (apt-get install python3-torch); reference: -"
+
+# ---- helpers --------------------------------------------------------------------------------
+# field JSON KEY: a flat string or number field of a one-line JSON object.
+field() {
+  sed -n 's/.*"'"$2"'": *\("\([^"]*\)"\|\([-+0-9.eE]*\|null\|true\|false\)\).*/\2\3/p' <<<"$1" | head -n 1
+}
+# best UNIT FILE CASE: the best value of CASE over the JSON lines in FILE (min time, max rate).
+best() {
+  local unit="$1" file="$2" c="$3" line v b="" bl=""
+  while IFS= read -r line; do
+    [ "$(field "$line" case)" = "$c" ] || continue
+    v="$(field "$line" value)"
+    case "$v" in ""|null) continue;; esac
+    if [ -z "$b" ] || awk -v v="$v" -v b="$b" -v u="$unit" 'BEGIN{exit !(u~/\/s$/ ? v>b : v<b)}'; then
+      b="$v"; bl="$line"
+    fi
+  done < <(cat "$file" 2>/dev/null)
+  printf '%s\n' "$bl"
+}
+# line CASE UNIT PIPE_VALUE REF_VALUE: the bench line.
+line() {
+  local c="$1" unit="$2" p="${3:--}" r="${4:--}" s="-"
+  if [ "$p" != - ] && [ "$r" != - ]; then
+    s="$(awk -v p="$p" -v r="$r" -v u="$unit" 'BEGIN{ if (u ~ /\/s$/) x = p / r; else x = r / p;
+                                                    printf "%.2f", x }')"
+  fi
+  echo "bench $c pipe $p $unit reference $r $unit speedup $s"
+}
+
+# ---- the nn cases: reference and pipe, each with 1 and 2 threads ----------------------------
+nn_bench="$build/nn_bench"
+[ -x "$nn_bench" ] || say "$nn_bench not built; pipe: -"
+declare -A unit_of=([cnn_infer]=img/s)
+for c in "${nn_cases[@]}"; do
+  wanted "$c" || continue
+  for t in "${threads[@]}"; do
+    if [ $have_torch = 1 ]; then
+      env "${ref_env[@]}" OMP_NUM_THREADS="$t" "$python" "$root/bench/torch_reference.py" --threads "$t" \
+        --channels-last --reps "$reps" "$c" >>"$log.reference.jsonl" 2>>"$log.stderr" ||
+        say "reference $c with $t threads failed (see $log.stderr)"
+    fi
+    if [ -x "$nn_bench" ]; then
+      OMP_NUM_THREADS="$t" "$nn_bench" --threads "$t" --reps "$reps" "$c" >>"$log.pipe.jsonl" 2>>"$log.stderr" ||
+        say "nn_bench $c with $t threads failed (see $log.stderr)"
+    fi
+  done
+  u="${unit_of[$c]:-s}"
+  pl="$(best "$u" "$log.pipe.jsonl" "$c")"
+  rl="$(best "$u" "$log.reference.jsonl" "$c")"
+  line "$c" "$u" "$(field "$pl" value)" "$(field "$rl" value)"
+  [ -n "$pl" ] && say "$c: pipe best with $(field "$pl" threads) threads; reference best with $(field "$rl" threads)"
+  if [ "$c" = cnn_train_epoch ] && [ -n "$pl" ]; then
+    # Arithmetic rate of the CNN epoch, and how much of the measured sgemm peak it is.
+    flop="$(field "$pl" train_flop_per_image)"; n="$(field "$pl" images)"
+    pg="$(awk -v f="$flop" -v n="$n" -v s="$(field "$pl" value)" 'BEGIN{printf "%.1f", f*n/s/1e9}')"
+    rg=-
+    [ -n "$rl" ] && rg="$(awk -v f="$flop" -v n="$n" -v s="$(field "$rl" value)" 'BEGIN{printf "%.1f", f*n/s/1e9}')"
+    line cnn_train_gflops GFLOP/s "$pg" "$rg"
+    peak="$(field "$pl" sgemm_peak_gflops)"
+    if [ -n "$peak" ] && [ "$peak" != null ]; then
+      pf="$(awk -v g="$pg" -v p="$peak" 'BEGIN{printf "%.3f", g/p}')"
+      rf=-
+      [ "$rg" != - ] && rf="$(awk -v g="$rg" -v p="$peak" 'BEGIN{printf "%.3f", g/p}')"
+      line cnn_train_sgemm_fraction "of-peak" "$pf" "$rf"
+      say "sgemm peak $peak GFLOP/s with $(field "$pl" threads) threads (oneDNN dnnl_sgemm)"
+    fi
+  fi
+  if [ "$c" = cnn_train_epoch ] && wanted rss_growth && [ -n "$pl" ]; then
+    g="$(field "$pl" rss_growth_mb)"
+    [ -n "$g" ] && echo "bench rss_growth pipe $g MB reference - MB speedup -"
+  fi
+done
+
+# ---- other areas' bench binaries ------------------------------------------------------------
+if wanted ingest_clean && [ -x "$build/image_bench" ]; then
+  OMP_NUM_THREADS=1 "$build/image_bench" 2>>"$log.stderr" | tee -a "$log.image.txt" | grep '^bench ' ||
+    say "image_bench printed no bench line (see $log.stderr)"
+elif wanted ingest_clean; then
+  say "$build/image_bench not built; ingest_clean skipped"
+fi
+
+# ---- the pipe binary on the default experiment ----------------------------------------------
+pipe="$build/pipe"
+exp="$root/experiments/multiscript.yaml"
+if { wanted cached_rerun || wanted multiscript_peak_rss; } && [ -x "$pipe" ] && [ -e "$exp" ] && [ -x "$nn_bench" ]; then
+  results="$(mktemp -d)"
+  # nn_bench --exec runs a command and prints its wall time and peak RSS as JSON.
+  first="$("$nn_bench" --exec -- "$pipe" run "$exp" --results "$results" 2>>"$log.stderr")"
+  echo "$first" >>"$log.pipe.jsonl"
+  if [ "$(field "$first" exit_code)" = 0 ]; then
+    wanted multiscript_peak_rss &&
+      echo "bench multiscript_peak_rss pipe $(field "$first" peak_rss_mb) MB reference - MB speedup -"
+    if wanted cached_rerun; then
+      again="$("$nn_bench" --exec -- "$pipe" run "$exp" --results "$results" 2>>"$log.stderr")"
+      echo "$again" >>"$log.pipe.jsonl"
+      echo "bench cached_rerun pipe $(field "$again" seconds) s reference - s speedup -"
+    fi
+  else
+    say "pipe run $exp failed (exit $(field "$first" exit_code); see $log.stderr)"
+  fi
+  rm -rf "$results"
+elif wanted cached_rerun || wanted multiscript_peak_rss; then
+  say "needs $pipe, $exp and $nn_bench; cached_rerun and multiscript_peak_rss skipped"
+fi
+if wanted train_stage_cnn_epoch && [ -x "$build/stages_bench" ]; then
+  OMP_NUM_THREADS=1 "$build/stages_bench" 2>>"$log.stderr" | grep '^bench '
+elif wanted train_stage_cnn_epoch; then
+  say "no train-stage bench binary ($build/stages_bench); train_stage_cnn_epoch skipped"
+fi
+say "raw measurements: $log.*"
