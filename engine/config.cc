@@ -52,6 +52,10 @@ void check_keys(const Node& map, const std::vector<std::string>& known, const st
 }
 
 PipelineSpec pipeline_from(const Node& root, const std::string& file) {
+  if (root.is_null())
+    throw ConfigError("the file is empty")
+        .at(root.mark())
+        .hint("a pipeline has stages: (and optionally name:, seed:); an experiment has pipeline: and variants:");
   check_keys(root, {"name", "seed", "stages"}, "a pipeline");
   PipelineSpec p;
   p.file = absolute_path(file);
@@ -60,7 +64,8 @@ PipelineSpec pipeline_from(const Node& root, const std::string& file) {
   const Node& stages = require(root, "stages", "a pipeline needs a list of stages");
   if (!stages.is_sequence())
     throw ConfigError(std::string("stages: expected a list, got ") + stages.type_name()).at(stages.mark());
-  std::set<std::string> seen;
+  if (stages.items().empty())
+    throw ConfigError("stages: the list is empty").at(stages.mark()).hint("a pipeline needs at least one stage");
   for (const Node& entry : stages.items()) {
     if (!entry.is_map())
       throw ConfigError(std::string("a stage must be a mapping with id and kind, got ") + entry.type_name())
@@ -76,8 +81,12 @@ PipelineSpec pipeline_from(const Node& root, const std::string& file) {
     if (s.id.empty() || s.id.find_first_of(". /#") != std::string::npos)
       throw ConfigError("stage id '" + s.id + "' must be a plain name").at(id.mark())
           .hint("ids may not contain '.', '/', '#' or spaces");
-    if (!seen.insert(s.id).second)
-      throw ConfigError("duplicate stage id '" + s.id + "'").at(id.mark());
+    for (const auto& earlier : p.stages)
+      if (earlier.id == s.id)
+        throw ConfigError("duplicate stage id '" + s.id + "' (first defined at line " +
+                          std::to_string(earlier.id_mark.line) + ")")
+            .at(id.mark())
+            .hint("every stage needs its own id");
     s.params = Node::map(entry.mark());
     s.params.set_base_dir(entry.base_dir());
     for (const auto& e : entry.entries())
@@ -118,7 +127,9 @@ Override parse_set(const std::string& arg) {
   try {
     value = parse_yaml(arg.substr(eq + 1), "--set " + o.key);
   } catch (const Error& e) {
-    throw ConfigError("value is not valid YAML: " + e.message()).at("--set " + o.key);
+    std::string what = e.message();
+    if (what.rfind("malformed YAML: ", 0) == 0) what = what.substr(16);
+    throw ConfigError("the value is not valid YAML: " + what).at("--set " + o.key);
   }
   // Every position in a --set value points at the option itself.
   value.relocate(o.key_mark);
@@ -260,7 +271,8 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
     for (const auto& item : s->items()) seeds.push_back(integer_of(item, "seeds"));
   }
   bool several_seeds = seeds.size() > 1;
-  if (seeds.empty()) seeds.push_back(base.seed);
+  bool seeds_listed = !seeds.empty();
+  if (!seeds_listed) seeds.push_back(0);  // keep the pipeline's (or a variant's) seed
 
   for (const auto& [variant, overrides] : variants)
     for (long long seed : seeds)
@@ -283,7 +295,7 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
             run.overrides.emplace_back(o.key, to_flow(o.value));
           }
         }
-        run.pipeline.seed = seed;
+        if (seeds_listed) run.pipeline.seed = seed;
         if (several_seeds) run.name += "/seed" + std::to_string(seed);
         if (has_grid) run.name += "/p" + std::to_string(pi);
         finish(std::move(run));

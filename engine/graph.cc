@@ -54,7 +54,7 @@ Graph Graph::build(const PipelineSpec& pipeline, const Registry& registry) {
       throw ConfigError(msg).at(spec.kind_mark).hint("known kinds: " + join(registry.kinds()));
     }
     try {
-      gs.params = validate(spec.params, gs.kind->schema, &gs.marks);
+      gs.params = validate(spec.params, gs.kind->schema, &gs.marks, "", {"id", "kind"});
     } catch (Error& e) {
       throw e.context("stage '" + spec.id + "'");
     }
@@ -98,7 +98,9 @@ Graph Graph::build(const PipelineSpec& pipeline, const Registry& registry) {
                  });
   }
 
-  // Topological order by depth-first search; a back edge is a cycle.
+  // Topological order by depth-first search; a back edge is a cycle.  The
+  // cycle is printed in data-flow order (producer -> consumer), at the input
+  // that closes it.
   enum { kNew, kActive, kDone };
   std::vector<int> state(g.stages_.size(), kNew);
   std::vector<int> path;
@@ -106,10 +108,19 @@ Graph Graph::build(const PipelineSpec& pipeline, const Registry& registry) {
     if (state[i] == kDone) return;
     if (state[i] == kActive) {
       auto start = std::find(path.begin(), path.end(), i);
-      std::string cycle;
-      for (auto it = start; it != path.end(); ++it) cycle += g.stages_[*it].spec.id + " -> ";
-      cycle += g.stages_[i].spec.id;
-      throw ConfigError("cycle in stage inputs: " + cycle).at(g.stages_[i].spec.id_mark);
+      std::string cycle = g.stages_[i].spec.id;
+      for (auto it = path.rbegin(); it != std::make_reverse_iterator(start); ++it)
+        cycle += " -> " + g.stages_[*it].spec.id;
+      const GraphStage& reader = g.stages_[path.back()];
+      Mark mark = reader.spec.id_mark;
+      for (const auto& e : reader.inputs)
+        if (e.producer == i && reader.marks.count(e.param)) {
+          mark = reader.marks.at(e.param);
+          break;
+        }
+      throw ConfigError("cycle in stage inputs: " + cycle)
+          .at(mark)
+          .hint("a stage cannot read its own output, directly or through other stages");
     }
     state[i] = kActive;
     path.push_back(i);

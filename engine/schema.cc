@@ -230,7 +230,8 @@ json to_json(const Node& node, MarkTable* marks, const std::string& ptr) {
   return nullptr;
 }
 
-json validate(const Node& node, const Schema& schema, MarkTable* marks, const std::string& ptr) {
+json validate(const Node& node, const Schema& schema, MarkTable* marks, const std::string& ptr,
+              const std::vector<std::string>& also_known) {
   json out = json::object();
   if (marks) (*marks)[ptr] = node.mark();
   if (!node.is_map() && !node.is_null())
@@ -238,17 +239,21 @@ json validate(const Node& node, const Schema& schema, MarkTable* marks, const st
   for (const auto& e : node.entries()) {
     const Field* f = schema.find(e.key);
     if (!f) {
+      std::vector<std::string> known = also_known;
+      for (const auto& name : schema.names()) known.push_back(name);
       std::string msg = "unknown key '" + e.key + "'";
-      std::string near = closest(e.key, schema.names());
+      std::string near = closest(e.key, known);
       if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-      throw ConfigError(msg).at(e.key_mark).hint("known keys: " + join(schema.names()));
+      throw ConfigError(msg).at(e.key_mark).hint("known keys: " + join(known));
     }
     out[e.key] = validate_field(e.value, *f, marks, ptr + "/" + e.key);
   }
   for (const auto& f : schema.fields) {
     if (out.contains(f.name)) continue;
     if (f.required)
-      throw ConfigError("missing required key '" + f.name + "'").at(node.mark()).hint(f.doc);
+      throw ConfigError("missing required key '" + f.name + "'")
+          .at(node.mark())
+          .hint(f.doc.empty() ? "" : f.name + ": " + f.doc);
     out[f.name] = f.default_value;
   }
   return out;

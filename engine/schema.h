@@ -72,9 +72,12 @@ Field required(Field f);
 // Positions of validated values, by JSON pointer ("/optimizer/adam/lr").
 using MarkTable = std::map<std::string, Mark>;
 
-// Validates a mapping node.  `what` names it in messages ("stage 'train'").
+// Validates a mapping node against a schema: unknown keys, wrong types and
+// missing required keys are ConfigErrors at their position.  `also_known`
+// names keys the caller handles itself (a stage's id and kind), so they are
+// listed among the known keys in messages.
 json validate(const Node& node, const Schema& schema, MarkTable* marks,
-              const std::string& pointer = "");
+              const std::string& pointer = "", const std::vector<std::string>& also_known = {});
 
 // Converts a scalar or tree without a schema: "3" → 3, "0.5" → 0.5,
 // "true" → true, "~" → null, quoted scalars stay strings.

@@ -1,0 +1,224 @@
+// YAML → pipeline: every configuration error with its exact message and
+// 1-based FILE:LINE:COL, --set overrides, and path resolution.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "engine/config.h"
+#include "engine/error.h"
+#include "engine/graph.h"
+#include "engine/node.h"
+#include "tests/engine/helpers.h"
+
+using namespace pipe;
+using namespace pipe::test;
+
+namespace {
+
+// Lines 1-9; a test appends lines from line 10 on.
+const char* kBase =
+    "name: demo\n"
+    "seed: 7\n"
+    "stages:\n"
+    "  - id: src\n"
+    "    kind: source\n"
+    "    path: data.txt\n"
+    "  - id: a\n"
+    "    kind: append\n"
+    "    input: src\n";
+
+std::string base_with(const std::string& extra) { return std::string(kBase) + extra; }
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+struct Fixture {
+  TempDir dir;
+  Fixture() { write_text(dir / "data.txt", "hello"); }
+  std::string error(const std::string& yaml, const std::vector<std::string>& sets = {}) {
+    return config_error(dir, yaml, sets, &hint);
+  }
+  std::string hint;
+};
+
+}  // namespace
+
+TEST_CASE("a valid pipeline has no error", "[config]") {
+  Fixture f;
+  CHECK(f.error(kBase) == "");
+}
+
+TEST_CASE("malformed YAML gives its 1-based position", "[config]") {
+  Fixture f;
+  CHECK(f.error(base_with("   suffix: x\n")) == "p.yaml:10:4: malformed YAML: end of sequence not found");
+  CHECK(f.error(base_with("    suffix: [1, 2\n")) == "p.yaml:11:1: malformed YAML: end of sequence flow not found");
+}
+
+TEST_CASE("an unknown key lists the known keys and suggests the closest", "[config]") {
+  Fixture f;
+  CHECK(f.error(base_with("    sufix: x\n")) ==
+        "p.yaml:10:5: stage 'a': unknown key 'sufix' (did you mean 'suffix'?)");
+  CHECK(f.hint == "known keys: id, kind, input, suffix, with_seed, also, seed");
+  // Nothing close: no suggestion, still the list.
+  CHECK(f.error(base_with("    colour: red\n")) == "p.yaml:10:5: stage 'a': unknown key 'colour'");
+  CHECK(f.hint == "known keys: id, kind, input, suffix, with_seed, also, seed");
+  // Top level of a pipeline.
+  CHECK(f.error(base_with("stagez: 1\n")) == "p.yaml:10:1: unknown key 'stagez' (did you mean 'stages'?)");
+  CHECK(f.hint == "known keys in a pipeline: name, seed, stages");
+}
+
+TEST_CASE("a wrong type says what was expected and what was found", "[config]") {
+  Fixture f;
+  CHECK(f.error(base_with("    with_seed: maybe\n")) ==
+        "p.yaml:10:16: stage 'a': with_seed: expected true or false, got 'maybe'");
+  CHECK(f.error(base_with("    suffix: [1, 2]\n")) == "p.yaml:10:13: stage 'a': suffix: expected a string, got a list");
+  CHECK(f.error(replaced(kBase, "seed: 7", "seed: abc")) == "p.yaml:2:7: seed: expected an integer, got 'abc'");
+  CHECK(f.error(base_with("  - id: s\n    kind: score\n    input: a\n    epochs: 2.5\n")) ==
+        "p.yaml:13:13: stage 's': epochs: expected an integer, got '2.5'");
+}
+
+TEST_CASE("a missing required key points at the mapping that lacks it", "[config]") {
+  Fixture f;
+  CHECK(f.error(replaced(kBase, "    input: src\n", "    suffix: x\n")) ==
+        "p.yaml:7:5: stage 'a': missing required key 'input'");
+  CHECK(f.hint == "input: upstream");
+  CHECK(f.error(replaced(kBase, "    kind: append\n", "")) == "p.yaml:7:5: missing required key 'kind'");
+  CHECK(f.error("name: demo\n") == "p.yaml:1:1: missing required key 'stages'");
+}
+
+TEST_CASE("a duplicate key is an error, not silently the first", "[config]") {
+  Fixture f;
+  CHECK(f.error(base_with("    input: a\n")) == "p.yaml:10:5: duplicate key 'input' (first defined at line 9)");
+  CHECK(f.error("name: x\nname: y\nstages: []\n") == "p.yaml:2:1: duplicate key 'name' (first defined at line 1)");
+  // Inside a flow mapping too.
+  CHECK(f.error(base_with("  - {id: b, kind: append, input: a, input: src}\n")) ==
+        "p.yaml:10:37: duplicate key 'input' (first defined at line 10)");
+}
+
+TEST_CASE("an unknown stage kind suggests the closest", "[config]") {
+  Fixture f;
+  CHECK(f.error(replaced(kBase, "kind: append", "kind: apend")) ==
+        "p.yaml:8:11: unknown stage kind 'apend' (did you mean 'append'?)");
+  CHECK(f.hint == "known kinds: source, append, fork, score, fail, sleep, crash");
+}
+
+TEST_CASE("an unknown input names the stages there are", "[config]") {
+  Fixture f;
+  CHECK(f.error(replaced(kBase, "input: src", "input: srcc")) ==
+        "p.yaml:9:12: stage 'a': input: no stage 'srcc' (did you mean 'src'?)");
+  CHECK(f.hint == "stages: src, a");
+  CHECK(f.error(replaced(kBase, "input: src", "input: src.left")) ==
+        "p.yaml:9:12: stage 'a': input: stage 'src' has no output 'left'");
+  CHECK(f.error(base_with("  - {id: f, kind: fork, input: a}\n  - {id: b, kind: append, input: f}\n")) ==
+        "p.yaml:11:34: stage 'b': input: stage 'f' has several outputs; name one");
+  CHECK(f.hint == "write one of: f.left, f.right");
+  // Inputs inside lists are checked too.
+  CHECK(f.error(base_with("    also: [src, nope]\n")) == "p.yaml:10:17: stage 'a': also/1: no stage 'nope'");
+}
+
+TEST_CASE("a cycle prints its path in data-flow order", "[config]") {
+  Fixture f;
+  std::string yaml =
+      "name: demo\n"
+      "stages:\n"
+      "  - id: a\n"
+      "    kind: append\n"
+      "    input: c\n"
+      "  - id: b\n"
+      "    kind: append\n"
+      "    input: a\n"
+      "  - id: c\n"
+      "    kind: append\n"
+      "    input: b\n";
+  CHECK(f.error(yaml) == "p.yaml:8:12: cycle in stage inputs: a -> b -> c -> a");
+  CHECK(f.error("stages:\n  - {id: a, kind: append, input: a}\n") == "p.yaml:2:34: cycle in stage inputs: a -> a");
+}
+
+TEST_CASE("a duplicate stage id names the first", "[config]") {
+  Fixture f;
+  CHECK(f.error(replaced(kBase, "id: a", "id: src")) == "p.yaml:7:9: duplicate stage id 'src' (first defined at line 4)");
+}
+
+TEST_CASE("other structural errors", "[config]") {
+  Fixture f;
+  CHECK(f.error("") == "p.yaml: the file is empty");
+  CHECK(f.error("- a\n- b\n") == "p.yaml:1:1: a pipeline: expected a mapping, got a list");
+  CHECK(f.error("name: x\nstages: []\n") == "p.yaml:2:9: stages: the list is empty");
+  CHECK(f.error("stages:\n  - source\n") == "p.yaml:2:5: a stage must be a mapping with id and kind, got a scalar");
+  CHECK(f.error(replaced(kBase, "id: a", "id: a.b")) == "p.yaml:7:9: stage id 'a.b' must be a plain name");
+  CHECK(f.error(base_with("    suffix: x\n    with_seed: [\n")) == "p.yaml:12:1: malformed YAML: end of sequence flow not found");
+}
+
+TEST_CASE("--set errors name the override", "[config][set]") {
+  Fixture f;
+  CHECK(f.error(kBase, {"nope.x=1"}) == "--set nope.x: no stage 'nope' in pipeline 'demo'");
+  CHECK(f.error(kBase, {"srcc.path=x"}) == "--set srcc.path: no stage 'srcc' in pipeline 'demo' (did you mean 'src'?)");
+  CHECK(f.error(kBase, {"a.with_seed=maybe"}) ==
+        "--set a.with_seed: stage 'a': with_seed: expected true or false, got 'maybe'");
+  CHECK(f.error(kBase, {"a.sufix=x"}) == "--set a.sufix: stage 'a': unknown key 'sufix' (did you mean 'suffix'?)");
+  CHECK(f.error(kBase, {"a.suffix=[1"}) == "--set a.suffix: the value is not valid YAML: end of sequence flow not found");
+  CHECK(f.error(kBase, {"a.suffix"}) == "--set a.suffix: expected KEY=VALUE, e.g. train.epochs=3");
+  CHECK(f.error(kBase, {"a..x=1"}) == "--set a..x: empty part in key 'a..x'");
+  CHECK(f.error(kBase, {"a.id=b"}) == "--set a.id: the id of a stage cannot be overridden");
+  CHECK(f.error(kBase, {"a.input.x=1"}) == "--set a.input.x: 'a.input' is a scalar, not a mapping");
+  CHECK(f.error(kBase, {"a.suffix.x=1"}) == "--set a.suffix.x: stage 'a': suffix: expected a string, got a mapping");
+  CHECK(f.error(kBase, {"seed=x"}) == "--set seed: seed: expected an integer, got 'x'");
+  CHECK(f.error(kBase, {"a.input=nope"}) == "--set a.input: stage 'a': input: no stage 'nope'");
+}
+
+TEST_CASE("--set replaces and adds values", "[config][set]") {
+  TempDir dir;
+  write_text(dir / "data.txt", "x");
+  RunSpec run = load_run(dir, kBase, "p.yaml", {"a.suffix=-z", "seed=9", "a.also=[src]", "name=renamed"});
+  const StageSpec* a = run.pipeline.find("a");
+  REQUIRE(a);
+  CHECK(a->params.find("suffix")->text() == "-z");
+  CHECK(a->params.find("also")->items().size() == 1);
+  CHECK(run.pipeline.seed == 9);
+  CHECK(run.pipeline.name == "renamed");
+  // The override list records what was set, for `pipe show`.
+  REQUIRE(run.overrides.size() == 4);
+  CHECK(run.overrides[0] == std::make_pair(std::string("a.suffix"), std::string("-z")));
+  CHECK(run.overrides[2] == std::make_pair(std::string("a.also"), std::string("[src]")));
+}
+
+TEST_CASE("paths in YAML are relative to the file, --set paths to the current folder", "[config][paths]") {
+  use_fake_stages();
+  TempDir dir;
+  write_text(dir / "sub/data.txt", "in sub");
+  write_text(dir / "cwd/data.txt", "in cwd");
+  write_text(dir / "sub/p.yaml",
+             "stages:\n  - id: src\n    kind: source\n    path: data.txt\n");
+  std::string old = std::filesystem::current_path().string();
+  std::filesystem::current_path(dir / "cwd");
+  std::vector<RunSpec> from_file, from_set;
+  try {
+    from_file = expand_runs("../sub/p.yaml", {});
+    ExpandOptions o;
+    o.sets.push_back(parse_set("src.path=data.txt"));
+    from_set = expand_runs("../sub/p.yaml", o);
+  } catch (...) {
+    std::filesystem::current_path(old);
+    throw;
+  }
+  std::filesystem::current_path(old);
+  Graph g1 = Graph::build(from_file[0].pipeline, Registry::global());
+  Graph g2 = Graph::build(from_set[0].pipeline, Registry::global());
+  CHECK(g1.stages()[0].params["path"] == dir / "sub/data.txt");
+  CHECK(g2.stages()[0].params["path"] == dir / "cwd/data.txt");
+  // A plain pipeline is named after its file when it has no name.
+  CHECK(from_file[0].name == "p");
+}
+
+TEST_CASE("YAML nodes keep 1-based marks and quoting", "[config][node]") {
+  Node n = parse_yaml("a: 1\nb:\n  - 'x'\n  - y\n", "f.yaml");
+  REQUIRE(n.is_map());
+  CHECK(n.find("a")->mark().str() == "f.yaml:1:4");
+  CHECK(n.find_entry("b")->key_mark.str() == "f.yaml:2:1");
+  CHECK(n.find("b")->items()[0].quoted());
+  CHECK_FALSE(n.find("b")->items()[1].quoted());
+  CHECK(n.find("b")->items()[1].mark().str() == "f.yaml:4:5");
+  CHECK(to_flow(n) == "{a: 1, b: [x, y]}");
+}
