@@ -1,0 +1,115 @@
+// pipe evaluate RUN DIR|MANIFEST|IDX [--format table|json] — scores a trained
+// run on new labelled images through the run's own preprocessing and class
+// mapping, prints the scores and stores them under the run.
+//
+// JSON: {"run","n","skipped","accuracy","loss","macro_f1",
+//        "per_class":[{"class","precision","recall","f1","support"}],
+//        "confusion":{"classes":[...],"matrix":[[...]]}}
+#include "engine/posix.h"  // first: see posix.h
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "engine/cli.h"
+#include "engine/error.h"
+#include "engine/lock.h"
+#include "engine/paths.h"
+#include "engine/store.h"
+#include "engine/table.h"
+#include "stages/commands.h"
+#include "stages/evaluate.h"
+#include "stages/model_io.h"
+#include "stages/preprocess.h"
+
+namespace pipe {
+
+using json = nlohmann::json;
+
+std::unique_ptr<Store> open_results(const std::string& dir) {
+  if (!std::filesystem::exists(join_path(dir, "pipe.db")))
+    throw ConfigError("no results database here").at(display_path(join_path(dir, "pipe.db")))
+        .hint("run `pipe run FILE` first, or point --results / PIPE_RESULTS at a results folder");
+  auto store = std::make_unique<Store>(dir);
+  if (ResultsLock::is_free(dir)) store->mark_interrupted();
+  return store;
+}
+
+int command_threads(int requested) {
+  if (requested > 0) return requested;
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return cores > 0 ? static_cast<int>(cores) : 1;
+}
+
+namespace {
+
+json or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+int cmd_evaluate(const Args& args) {
+  std::string format = args.choice("format", {"table", "json"});
+  int threads = command_threads(args.get_int("threads", 0));
+  auto store = open_results(args.results_dir());
+  RunRecord run = store->find_run(args.positional()[0]);
+  auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
+  const std::string& input = args.positional()[1];
+  NewImages images = read_labelled_images(input, model->info(), threads);
+  for (const auto& [path, reason] : images.skipped)
+    std::fprintf(stderr, "pipe: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
+  if (images.data.samples.empty())
+    throw Error("no image could be used").at(input).hint("a folder DIR/<class>/<file>, a CSV manifest or an IDX file");
+
+  std::vector<float> probs;
+  DatasetSource source(images.data);
+  model->predict(source, &probs);
+  std::vector<int> truth;
+  for (const auto& s : images.data.samples) truth.push_back(s.label);
+  Evaluation e = score(probs, truth, model->classes(), 5);
+
+  json result = {{"run", run.id},
+                 {"n", e.n},
+                 {"skipped", images.skipped.size()},
+                 {"accuracy", or_null(e.accuracy)},
+                 {"loss", or_null(e.loss)},
+                 {"macro_f1", or_null(e.macro_f1)},
+                 {"per_class", e.per_class},
+                 {"confusion", e.confusion}};
+  store->add_evaluation(run.id, absolute_path(input), result);
+
+  if (format == "json") {
+    std::printf("%s\n", result.dump(2).c_str());
+    return 0;
+  }
+  std::string out = "run       " + run.id + "  " + run.name + "\ndata      " + input + "\nimages    " +
+                    std::to_string(e.n) + " (" + std::to_string(images.skipped.size()) + " skipped)\naccuracy  " +
+                    fixed(e.accuracy) + "\nmacro_f1  " + fixed(e.macro_f1) + "\nloss      " + fixed(e.loss) + "\n\n";
+  Table per({"class", "precision", "recall", "f1", "support"});
+  for (const auto& c : e.per_class) {
+    auto v = [&](const char* k) { return c[k].is_number() ? fixed(c[k].get<double>()) : std::string("-"); };
+    per.add({c["class"].get<std::string>(), v("precision"), v("recall"), v("f1"),
+             std::to_string(c["support"].get<long long>())});
+  }
+  out += per.text() + "\nconfusion (rows: true, columns: predicted)\n";
+  std::vector<std::string> header = {""};
+  for (const auto& c : model->classes()) header.push_back(c);
+  Table conf(header);
+  const auto& matrix = e.confusion["matrix"];
+  for (size_t i = 0; i < matrix.size(); ++i) {
+    std::vector<std::string> row = {model->classes()[i]};
+    for (const auto& v : matrix[i]) row.push_back(std::to_string(v.get<long long>()));
+    conf.add(row);
+  }
+  out += conf.text();
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+void register_evaluate_command() {
+  register_command({"evaluate", "RUN DIR|MANIFEST|IDX [--format table|json] [--threads N]",
+                    "score a trained run on new labelled images (stored under the run)",
+                    {"format", "threads"}, {}, 2, 2, cmd_evaluate});
+}
+
+}  // namespace pipe

@@ -1,0 +1,73 @@
+// pipe predict RUN IMAGE|DIR|MANIFEST [--top-k K] [--format csv|json] — the
+// most probable classes of new images under a trained run, through the run's
+// own preprocessing.  Unreadable images are listed on stderr; the rest are
+// still predicted.
+//
+// JSON: [{"path","top":[{"class","p"}]}]; CSV: path,rank,class,p.
+#include <cstdio>
+
+#include "engine/cli.h"
+#include "engine/error.h"
+#include "engine/store.h"
+#include "engine/table.h"
+#include "stages/commands.h"
+#include "stages/evaluate.h"
+#include "stages/model_io.h"
+#include "stages/preprocess.h"
+
+namespace pipe {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+int cmd_predict(const Args& args) {
+  std::string format = args.choice("format", {"csv", "json"});
+  int threads = command_threads(args.get_int("threads", 0));
+  int k = args.get_int("top-k", 5);
+  if (k < 1) throw ConfigError("must be at least 1").at("--top-k");
+  auto store = open_results(args.results_dir());
+  RunRecord run = store->find_run(args.positional()[0]);
+  auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
+  const std::string& input = args.positional()[1];
+  NewImages images = read_unlabelled_images(input, model->info(), threads);
+  for (const auto& [path, reason] : images.skipped)
+    std::fprintf(stderr, "pipe: warning: cannot read %s: %s\n", path.c_str(), reason.c_str());
+  if (images.data.samples.empty()) throw Error("no image could be read").at(input);
+
+  std::vector<float> probs;
+  DatasetSource source(images.data);
+  model->predict(source, &probs);
+  const auto& classes = model->classes();
+  k = std::min<int>(k, static_cast<int>(classes.size()));
+  json out = json::array();
+  std::string csv = "path,rank,class,p\n";
+  for (size_t i = 0; i < images.data.samples.size(); ++i) {
+    json top = top_classes(&probs[i * classes.size()], classes, k);
+    const std::string& path = images.data.samples[i].path;
+    for (size_t r = 0; r < top.size(); ++r)
+      csv += csv_cell(path) + "," + std::to_string(r + 1) + "," + csv_cell(top[r]["class"].get<std::string>()) +
+             "," + fixed(top[r]["p"].get<double>(), 6) + "\n";
+    out.push_back({{"path", path}, {"top", std::move(top)}});
+  }
+  if (format == "json") std::printf("%s\n", out.dump(2).c_str());
+  else std::fputs(csv.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+void register_predict_command() {
+  register_command({"predict", "RUN IMAGE|DIR|MANIFEST [--top-k K] [--format csv|json] [--threads N]",
+                    "the most probable classes of new images under a trained run",
+                    {"top-k", "format", "threads"}, {}, 2, 2, cmd_predict});
+}
+
+}  // namespace pipe

@@ -1,0 +1,53 @@
+// How a trained model's data was prepared, and preparing new images the same
+// way: the adapters between train/evaluate/predict and the image stages.
+//
+//   online_augmentation(dir)   the per-sample augmentation of an `augment`
+//                              artifact with online: true (augment.json), or none
+//   upstream_preprocess(dir)   the clean parameters the data in an artifact went
+//                              through, as the data stages record them, or null
+//   prepare_image(...)         one decoded image → the model's input (uint8 HWC),
+//                              through the stored clean parameters
+//   read_labelled_images(...)  DIR / MANIFEST / IDX → prepared images with labels
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "stages/image/dataset.h"
+#include "stages/loader.h"
+
+namespace pipe {
+
+struct ModelInfo;
+
+SampleTransform online_augmentation(const std::string& artifact_dir);
+
+nlohmann::json upstream_preprocess(const std::string& artifact_dir);
+
+// A decoded 8-bit image (1, 3 = RGB or 4 = RGBA channels) → `out`, the
+// model's input shape (height × width × channels, uint8).  False with a
+// reason when the image cannot be prepared (e.g. it is empty).
+bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason);
+
+// New images for a trained model.  `data.classes` are the model's classes and
+// every label an index into them; unreadable images are listed in `skipped`.
+struct NewImages {
+  image::Dataset data;  // prepared pixels in the model's input shape; path as given
+  std::vector<std::pair<std::string, std::string>> skipped;  // path, reason
+};
+
+// `input` is a folder DIR/<class>/<file>, a CSV manifest (path,label; paths
+// relative to it) or an IDX images file (labels file beside it).  A label the
+// model does not know is a ConfigError; a class of the model absent from the
+// data is fine.
+NewImages read_labelled_images(const std::string& input, const ModelInfo& model, int threads);
+
+// An image file, a folder (every file below it, sorted) or a CSV manifest with
+// a `path` column: prepared images without labels (label -1).
+NewImages read_unlabelled_images(const std::string& input, const ModelInfo& model, int threads);
+
+}  // namespace pipe
