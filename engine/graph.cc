@@ -127,9 +127,23 @@ Graph Graph::build(const PipelineSpec& pipeline, const Registry& registry) {
     for (int d : g.stages_[i].deps) visit(d);
     path.pop_back();
     state[i] = kDone;
-    g.order_.push_back(i);
   };
   for (size_t i = 0; i < g.stages_.size(); ++i) visit(static_cast<int>(i));
+
+  // No cycle: order by repeatedly taking the first stage in file order whose
+  // producers are all placed, so independent stages keep the file's order.
+  std::vector<bool> placed(g.stages_.size(), false);
+  while (g.order_.size() < g.stages_.size()) {
+    for (size_t i = 0; i < g.stages_.size(); ++i) {
+      if (placed[i]) continue;
+      bool ready = true;
+      for (int d : g.stages_[i].deps) ready = ready && placed[d];
+      if (!ready) continue;
+      placed[i] = true;
+      g.order_.push_back(static_cast<int>(i));
+      break;
+    }
+  }
   return g;
 }
 

@@ -452,6 +452,10 @@ bool Store::lookup(const std::string& path, const FileStat& st, std::string* has
 }
 
 void Store::remember(const std::string& path, const FileStat& st, const std::string& hash) {
+  // A file modified within the clock's granularity of now could change again
+  // without its size or mtime changing; trust the pre-check only for files
+  // that have been still for a while (git's "racily clean" rule).
+  if (static_cast<double>(st.mtime_ns) / 1e9 > now_seconds() - kRacySeconds) return;
   std::lock_guard<std::recursive_mutex> lock(mu_);
   hash_memo_[path] = {st.size, st.mtime_ns, hash};
   pending_hashes_.emplace_back(path, st, hash);

@@ -70,6 +70,8 @@ struct StageResult {
 class Store : public HashCache {
  public:
   static constexpr int kSchemaVersion = 1;
+  // Files modified less than this long ago are always hashed afresh.
+  static constexpr double kRacySeconds = 2.0;
 
   // Opens (creating if needed) results_dir/pipe.db.
   explicit Store(const std::string& results_dir);
