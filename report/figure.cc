@@ -159,6 +159,34 @@ std::string Canvas::ellipsize(const std::string& text, double max_width) const {
   return measure(dots).width <= max_width ? dots : "";
 }
 
+std::vector<std::string> Canvas::wrap(const std::string& text, double max_width, int max_lines) const {
+  std::vector<std::string> words;
+  for (size_t pos = 0; pos <= text.size();) {
+    size_t space = text.find(' ', pos);
+    if (space == std::string::npos) space = text.size();
+    if (space > pos) words.push_back(text.substr(pos, space - pos));
+    pos = space + 1;
+  }
+  std::vector<std::string> lines;
+  std::string line;
+  size_t i = 0;
+  for (; i < words.size(); ++i) {
+    std::string candidate = line.empty() ? words[i] : line + " " + words[i];
+    if (line.empty() || measure(candidate).width <= max_width) {
+      line = candidate;
+      continue;
+    }
+    lines.push_back(line);
+    line = words[i];
+    if (static_cast<int>(lines.size()) == max_lines - 1) break;
+  }
+  // The last line takes whatever is left.
+  for (++i; i < words.size(); ++i) line += " " + words[i];
+  if (!line.empty()) lines.push_back(line);
+  for (auto& l : lines) l = ellipsize(l, max_width);
+  return lines;
+}
+
 void Canvas::text(double x, double y, const std::string& text, Rgb color, Align align,
                   Baseline baseline, double angle) {
   if (text.empty()) return;
@@ -318,6 +346,11 @@ std::string Figure::svg() const {
   cairo_surface_finish(raw);  // flushes the document into `out`
   check(cairo_surface_status(raw), "svg figure");
   return out;
+}
+
+Figure image_figure(const Image& image, double scale) {
+  double w = image.width * scale, h = image.height * scale;
+  return Figure(w, h, [image, w, h](Canvas& c) { c.image(image, 0, 0, w, h, false); });
 }
 
 // ---- Ticks ------------------------------------------------------------------

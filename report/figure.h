@@ -67,6 +67,9 @@ class Canvas {
   double max_width(const std::vector<std::string>& texts) const;
   // `text` cut with "…" to fit max_width (whole UTF-8 characters).
   std::string ellipsize(const std::string& text, double max_width) const;
+  // `text` broken at spaces into lines no wider than max_width (at most
+  // max_lines; the last one ellipsized if the text does not fit).
+  std::vector<std::string> wrap(const std::string& text, double max_width, int max_lines = 3) const;
   // Draws text anchored at (x, y); angle in degrees, clockwise (-90 reads upwards).
   void text(double x, double y, const std::string& text, Rgb color = colors::kText,
             Align align = Align::kStart, Baseline baseline = Baseline::kAlphabetic, double angle = 0);
@@ -117,6 +120,9 @@ class Figure {
   double width_ = 0, height_ = 0;
   Draw draw_;
 };
+
+// A figure that is just `image`, each pixel `scale` px wide, kept square.
+Figure image_figure(const Image& image, double scale = 1);
 
 // Nicely rounded axis ticks covering [lo, hi].
 struct Ticks {

@@ -1,6 +1,7 @@
 // A grid of images with caption lines under each, e.g. misclassified test
-// images captioned "true → predicted (p)".  Tiles widen for long captions
-// (up to a limit; then the font shrinks, then the text is ellipsized).
+// images captioned "true → predicted (p)".  Tiles widen for long captions up
+// to a limit, then captions wrap onto a second line and are ellipsized; the
+// columns (at most `columns`) are as many as fit 1100 px.
 #pragma once
 
 #include <string>
