@@ -1,0 +1,152 @@
+// image_bench — cold ingest + clean of the multiscript images to 28×28 (the
+// cache is not involved: the library functions behind the ingest and clean
+// stages run directly, writing their dataset files as the stages do),
+// against a bare OpenCV loop that decodes and resizes the same files on the
+// same number of threads.  Prints
+//   bench ingest_clean pipe <v> img/s reference <r> img/s speedup <pipe÷reference>
+//
+// image_bench [--data DIR] [--threads N] [--repeat R] [--out DIR]
+//   DIR      the multiscript folder (default data/multiscript)
+//   N        threads for both sides (default 2)
+//   R        measurements per side, alternating; the best of each is kept (default 3)
+//   --out    where the dataset files go (default a temporary folder, removed)
+//
+// The clean settings are the ones recommended for multiscript in
+// data/SOURCES.md: gray, invert auto, crop to content, stroke 2.5, pad 2,
+// 28×28; ingest decodes gray and shrinks images larger than 128 pixels.
+#include "engine/posix.h"  // first: see posix.h
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "engine/error.h"
+#include "stages/image/clean.h"
+#include "stages/image/dataset.h"
+#include "stages/image/ingest.h"
+#include "stages/image/parallel.h"
+
+namespace fs = std::filesystem;
+using namespace pipe::image;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// pipe: ingest → dataset file → clean → dataset file.  Returns images/s.
+double run_pipe(const std::string& data, const std::string& out, int threads, size_t* count) {
+  auto t0 = std::chrono::steady_clock::now();
+  IngestOptions in;
+  SourceSpec source;
+  source.path = fs::absolute(data).lexically_normal().string();
+  source.layout = "folder";
+  in.sources.push_back(source);
+  in.decode = DecodeMode::kGray;
+  in.max_side = 128;
+  IngestResult ingested = ingest(in, threads);
+  std::string ingest_file = out + "/ingest.bin", clean_file = out + "/clean.bin";
+  write_dataset(ingest_file, ingested.data);
+  ingested = IngestResult();
+  DatasetView view = DatasetView::open(ingest_file);
+  CleanOptions c;
+  c.color = "gray";
+  c.invert = "auto";
+  c.crop = "content";
+  c.stroke = 2.5;
+  c.pad = 2;
+  c.height = c.width = 28;
+  Dataset cleaned = clean_dataset(view, c, threads, nullptr);
+  write_dataset(clean_file, cleaned);
+  *count = cleaned.samples.size();
+  return *count / seconds_since(t0);
+}
+
+// The reference: list the files, then imread (gray) + resize (area) each, in parallel.
+double run_reference(const std::string& data, int threads, size_t* count) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> files;
+  std::vector<std::string> classes;
+  for (const auto& e : fs::directory_iterator(data))
+    if (e.is_directory()) classes.push_back(e.path().string());
+  std::sort(classes.begin(), classes.end());
+  for (const auto& c : classes) {
+    std::vector<std::string> in_class;
+    for (const auto& e : fs::directory_iterator(c)) in_class.push_back(e.path().string());
+    std::sort(in_class.begin(), in_class.end());
+    files.insert(files.end(), in_class.begin(), in_class.end());
+  }
+  std::vector<cv::Mat> out(files.size());
+  parallel_for(files.size(), threads, [&](size_t i) {
+    cv::Mat m = cv::imread(files[i], cv::IMREAD_GRAYSCALE);
+    if (!m.empty()) cv::resize(m, out[i], cv::Size(28, 28), 0, 0, cv::INTER_AREA);
+  });
+  *count = files.size();
+  return *count / seconds_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data = "data/multiscript", out;
+  int threads = 2, repeat = 3;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "image_bench: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--data") data = value();
+    else if (a == "--threads") threads = std::atoi(value().c_str());
+    else if (a == "--repeat") repeat = std::atoi(value().c_str());
+    else if (a == "--out") out = value();
+    else {
+      std::fprintf(stderr, "usage: image_bench [--data DIR] [--threads N] [--repeat R] [--out DIR]\n");
+      return 2;
+    }
+  }
+  if (!fs::is_directory(data)) {
+    std::fprintf(stderr, "image_bench: no folder %s (run from the repository root or pass --data)\n", data.c_str());
+    return 2;
+  }
+  bool temporary = out.empty();
+  if (temporary) {
+    char tmpl[] = "/tmp/pipe-image-bench-XXXXXX";
+    if (!::mkdtemp(tmpl)) {
+      std::perror("image_bench: mkdtemp");
+      return 1;
+    }
+    out = tmpl;
+  }
+  fs::create_directories(out);
+  cv::setNumThreads(1);  // each side parallelises over images itself
+  try {
+    double best_pipe = 0, best_ref = 0;
+    size_t n_pipe = 0, n_ref = 0;
+    for (int r = 0; r < std::max(1, repeat); ++r) {
+      best_ref = std::max(best_ref, run_reference(data, threads, &n_ref));
+      best_pipe = std::max(best_pipe, run_pipe(data, out, threads, &n_pipe));
+    }
+    std::fprintf(stderr, "image_bench: %zu images (reference %zu files), %d threads, best of %d\n", n_pipe, n_ref,
+                 threads, repeat);
+    std::printf("bench ingest_clean pipe %.0f img/s reference %.0f img/s speedup %.2f\n", best_pipe, best_ref,
+                best_pipe / best_ref);
+  } catch (const pipe::Error& e) {
+    std::fprintf(stderr, "image_bench: %s\n", e.format().c_str());
+    if (temporary) fs::remove_all(out);
+    return 1;
+  }
+  if (temporary) fs::remove_all(out);
+  return 0;
+}

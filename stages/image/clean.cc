@@ -1,0 +1,482 @@
+#include "stages/image/clean.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <string_view>
+#include <unordered_map>
+
+#include <opencv2/img_hash.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "engine/error.h"
+#include "stages/image/parallel.h"
+#include "stages/image/stroke.h"
+
+namespace pipe::image {
+
+namespace {
+
+// Stroke normalisation draws at this multiple of the output resolution, so
+// the pen has sub-pixel widths (steps of 1/kStrokeScale output pixels) and
+// its edges come out anti-aliased after the area resize.
+constexpr int kStrokeScale = 2;
+
+int interpolation_flag(const std::string& name) {
+  if (name == "area") return cv::INTER_AREA;
+  if (name == "linear") return cv::INTER_LINEAR;
+  if (name == "nearest") return cv::INTER_NEAREST;
+  if (name == "cubic") return cv::INTER_CUBIC;
+  throw ConfigError("interpolation: '" + name + "' is not allowed").hint("allowed: area | linear | nearest | cubic");
+}
+
+// The input in the requested colour space, RGBA composited over white.  May
+// share memory with `in` (never written to).
+cv::Mat to_color(const cv::Mat& in, bool gray) {
+  cv::Mat img = in;
+  if (img.channels() == 4) {
+    cv::Mat rgb(img.size(), CV_8UC3);
+    for (int y = 0; y < img.rows; ++y) {
+      const uint8_t* s = img.ptr<uint8_t>(y);
+      uint8_t* d = rgb.ptr<uint8_t>(y);
+      for (int x = 0; x < img.cols; ++x, s += 4, d += 3) {
+        int a = s[3];
+        for (int c = 0; c < 3; ++c) d[c] = static_cast<uint8_t>((s[c] * a + 255 * (255 - a) + 127) / 255);
+      }
+    }
+    img = rgb;
+  }
+  cv::Mat out;
+  if (gray && img.channels() == 3) cv::cvtColor(img, out, cv::COLOR_RGB2GRAY);
+  else if (!gray && img.channels() == 1) cv::cvtColor(img, out, cv::COLOR_GRAY2RGB);
+  else out = img;
+  return out;
+}
+
+cv::Mat gray_of(const cv::Mat& img) {
+  if (img.channels() == 1) return img;
+  cv::Mat g;
+  cv::cvtColor(img, g, cv::COLOR_RGB2GRAY);
+  return g;
+}
+
+using Histogram = std::array<int, 256>;
+
+Histogram histogram(const cv::Mat& gray) {
+  Histogram h{};
+  for (int y = 0; y < gray.rows; ++y) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) ++h[row[x]];
+  }
+  return h;
+}
+
+Histogram mirrored(const Histogram& h) {
+  Histogram m;
+  for (int v = 0; v < 256; ++v) m[v] = h[255 - v];
+  return m;
+}
+
+// Otsu's threshold from a histogram, computed as cv::threshold(THRESH_OTSU)
+// does: pixels above it are the bright class.
+int otsu(const Histogram& h) {
+  double total = 0, mu = 0;
+  for (int v = 0; v < 256; ++v) {
+    total += h[v];
+    mu += static_cast<double>(v) * h[v];
+  }
+  if (total <= 0) return 0;
+  mu /= total;
+  double q1 = 0, mu1 = 0, best = 0;
+  int threshold = 0;
+  const double eps = 1.1920928955078125e-07;  // FLT_EPSILON, as OpenCV
+  for (int v = 0; v < 256; ++v) {
+    double p = h[v] / total;
+    mu1 *= q1;
+    q1 += p;
+    double q2 = 1.0 - q1;
+    if (std::min(q1, q2) < eps || std::max(q1, q2) > 1.0 - eps) continue;
+    mu1 = (mu1 + v * p) / q1;
+    double mu2 = (mu - q1 * mu1) / q2;
+    double sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
+    if (sigma > best) {
+      best = sigma;
+      threshold = v;
+    }
+  }
+  return threshold;
+}
+
+int contrast_range(const Histogram& h) {
+  int lo = 0, hi = 255;
+  while (lo < 255 && h[lo] == 0) ++lo;
+  while (hi > 0 && h[hi] == 0) --hi;
+  return hi - lo;
+}
+
+// Median of each channel over a frame about 5% of the smaller side wide.
+cv::Scalar border_median(const cv::Mat& img) {
+  int b = std::max(1, static_cast<int>(std::lround(std::min(img.rows, img.cols) * 0.05)));
+  int ch = img.channels();
+  std::vector<Histogram> hist(ch, Histogram{});
+  long count = 0;
+  for (int y = 0; y < img.rows; ++y) {
+    const uint8_t* row = img.ptr<uint8_t>(y);
+    bool full = y < b || y >= img.rows - b;
+    for (int x = 0; x < img.cols; ++x) {
+      if (!full && x == b) x = std::max(b, img.cols - b);
+      if (x >= img.cols) break;
+      for (int c = 0; c < ch; ++c) ++hist[c][row[x * ch + c]];
+      ++count;
+    }
+  }
+  cv::Scalar out;
+  for (int c = 0; c < ch && c < 4; ++c) {
+    long seen = 0;
+    int v = 0;
+    for (; v < 255; ++v) {
+      seen += hist[c][v];
+      if (2 * seen >= count) break;
+    }
+    out[c] = v;
+  }
+  return out;
+}
+
+// Bounding box of the pixels that are ink: above `threshold`, or below
+// 255 - threshold when the image is still dark-on-light (`dark_ink`).
+// The whole image when there are none.
+cv::Rect ink_box(const cv::Mat& gray, int threshold, bool dark_ink) {
+  int top = gray.rows, bottom = -1, left = gray.cols, right = -1;
+  for (int y = 0; y < gray.rows; ++y) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    int first = -1, last = -1;
+    if (dark_ink) {
+      int below = 255 - threshold;
+      for (int x = 0; x < gray.cols; ++x)
+        if (row[x] < below) {
+          if (first < 0) first = x;
+          last = x;
+        }
+    } else {
+      for (int x = 0; x < gray.cols; ++x)
+        if (row[x] > threshold) {
+          if (first < 0) first = x;
+          last = x;
+        }
+    }
+    if (first < 0) continue;
+    top = std::min(top, y);
+    bottom = y;
+    left = std::min(left, first);
+    right = std::max(right, last);
+  }
+  if (bottom < 0) return cv::Rect(0, 0, gray.cols, gray.rows);
+  return cv::Rect(left, top, right - left + 1, bottom - top + 1);
+}
+
+struct Box {
+  int height, width;  // of the fitted content
+};
+
+// The content size after fitting a h×w region into the output.
+Box fit_box(int h, int w, const CleanOptions& o) {
+  int bh = std::max(1, o.height - 2 * o.pad), bw = std::max(1, o.width - 2 * o.pad);
+  if (o.fit == "stretch") return {bh, bw};
+  double s = std::min(static_cast<double>(bh) / h, static_cast<double>(bw) / w);
+  return {std::clamp(static_cast<int>(std::lround(h * s)), 1, bh), std::clamp(static_cast<int>(std::lround(w * s)), 1, bw)};
+}
+
+cv::Mat inverted_copy(const cv::Mat& m) {
+  cv::Mat out;
+  cv::bitwise_not(m, out);
+  return out;
+}
+
+}  // namespace
+
+void CleanOptions::check() const {
+  auto allowed = [](const std::string& key, const std::string& v, std::initializer_list<const char*> choices) {
+    for (const char* c : choices)
+      if (v == c) return;
+    std::string list;
+    for (const char* c : choices) list += std::string(list.empty() ? "" : " | ") + c;
+    throw ConfigError(key + ": '" + v + "' is not allowed").hint("allowed: " + list);
+  };
+  allowed("color", color, {"gray", "rgb"});
+  allowed("invert", invert, {"auto", "true", "false"});
+  allowed("illumination", illumination, {"none", "tophat"});
+  allowed("binarize", binarize, {"none", "otsu", "adaptive"});
+  allowed("crop", crop, {"content", "center", "none"});
+  allowed("fit", fit, {"pad", "stretch"});
+  allowed("center", center, {"box", "mass"});
+  allowed("dedupe", dedupe, {"none", "exact", "perceptual"});
+  interpolation_flag(interpolation);
+  if (color == "rgb" && binarize != "none") throw ConfigError("binarize needs color: gray");
+  if (color == "rgb" && stroke > 0) throw ConfigError("stroke needs color: gray");
+  if (stroke < 0) throw ConfigError("stroke must be ≥ 0 (0 keeps the stroke width)");
+  if ((height > 0) != (width > 0) || height < 0 || width < 0)
+    throw ConfigError("size must be two positive integers [height, width]");
+  if (pad < 0 || (height > 0 && (2 * pad >= height || 2 * pad >= width)))
+    throw ConfigError("pad must leave room for the image").hint("0 ≤ 2·pad < each side of size");
+  if (crop_threshold < -1 || crop_threshold > 255) throw ConfigError("crop_threshold must be 0..255, or -1 for Otsu");
+  if (adaptive_block != 0 && (adaptive_block < 3 || adaptive_block % 2 == 0))
+    throw ConfigError("adaptive_block must be an odd number ≥ 3 (or 0 for automatic)");
+  if (illumination_kernel < 0) throw ConfigError("illumination_kernel must be ≥ 0");
+  if (dedupe_distance < 0 || dedupe_distance > 64) throw ConfigError("dedupe_distance must be 0..64");
+}
+
+bool background_is_light(const cv::Mat& gray) {
+  CV_Assert(gray.type() == CV_8UC1);
+  if (gray.empty()) return false;
+  Histogram h = histogram(gray);
+  if (contrast_range(h) < 8) return border_median(gray)[0] > 127;  // flat: a light page is light
+  return border_median(gray)[0] > otsu(h);
+}
+
+cv::Mat sample_mat(const DatasetView& view, size_t i) {
+  return cv::Mat(view.height(i), view.width(i), CV_8UC(std::max(1, view.channels(i))),
+                 const_cast<uint8_t*>(view.pixels(i)));
+}
+
+CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
+  CleanedImage out;
+  const bool gray_out = o.color == "gray";
+  const bool sized = o.height > 0;
+  cv::Mat img = to_color(input, gray_out);  // may share the input's memory: never written to
+  cv::Mat gray = gray_of(img);
+  Histogram hist = histogram(gray);
+  cv::Scalar border = border_median(img);
+  double border_gray = gray_out ? border[0] : border_median(gray)[0];
+  bool flat = contrast_range(hist) < 8;
+  out.inverted = o.invert == "true" || (o.invert == "auto" && (flat ? border_gray > 127 : border_gray > otsu(hist)));
+
+  // Inversion is deferred to the crop (fewer pixels) unless a whole-image
+  // operation needs light ink first.
+  bool pending_invert = out.inverted;
+  if (o.illumination != "none" || o.stretch || o.binarize != "none") {
+    if (pending_invert) img = inverted_copy(img);
+    pending_invert = false;
+    if (o.illumination == "tophat") {
+      int k = o.illumination_kernel > 0 ? o.illumination_kernel : std::max(3, std::min(img.rows, img.cols) / 5);
+      cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k | 1, k | 1));
+      cv::Mat t;
+      cv::morphologyEx(img, t, cv::MORPH_TOPHAT, kernel);
+      img = t;
+    }
+    if (o.stretch) {
+      double lo, hi;
+      cv::minMaxLoc(gray_of(img), &lo, &hi);
+      if (hi > lo) {
+        cv::Mat t;
+        img.convertTo(t, CV_8U, 255.0 / (hi - lo), -lo * 255.0 / (hi - lo));
+        img = t;
+      }
+    }
+    if (o.binarize != "none") {
+      cv::Mat t, g = gray_of(img);
+      if (o.binarize == "otsu") {
+        cv::threshold(g, t, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+      } else {
+        int block = o.adaptive_block > 0 ? o.adaptive_block : std::max(3, (std::min(img.rows, img.cols) / 8) | 1);
+        cv::adaptiveThreshold(g, t, 255, cv::ADAPTIVE_THRESH_GAUSSIAN_C, cv::THRESH_BINARY, block, -o.adaptive_offset);
+      }
+      img = t;
+    }
+    gray = gray_of(img);
+    hist = histogram(gray);
+    border = border_median(img);
+  }
+  cv::Scalar background = o.stroke > 0 ? cv::Scalar::all(0)
+                          : pending_invert ? cv::Scalar::all(255) - border
+                                           : border;
+
+  cv::Rect roi(0, 0, img.cols, img.rows);
+  if (o.crop == "content") {
+    if (contrast_range(hist) >= 8) {
+      int t = o.crop_threshold >= 0 ? o.crop_threshold : otsu(pending_invert ? mirrored(hist) : hist);
+      roi = ink_box(gray, t, pending_invert);
+    }
+  } else if (o.crop == "center") {
+    int side = std::min(img.rows, img.cols);
+    roi = cv::Rect((img.cols - side) / 2, (img.rows - side) / 2, side, side);
+  }
+  cv::Mat content = pending_invert ? inverted_copy(img(roi)) : img(roi);
+  int interp = interpolation_flag(o.interpolation);
+
+  if (o.stroke > 0) {
+    // Redraw at kStrokeScale× the size the content will have in the output
+    // (native size when no size is asked for), with a margin so that a pen
+    // wider than the original stroke is not clipped, then crop again.
+    int k = sized ? kStrokeScale : 1;
+    if (sized) {
+      Box b = fit_box(content.rows, content.cols, o);
+      cv::Size work(b.width * k, b.height * k);
+      cv::Mat resized;
+      cv::resize(content, resized, work, 0, 0, work.area() < content.size().area() ? cv::INTER_AREA : cv::INTER_LINEAR);
+      content = resized;
+    }
+    double pen = o.stroke * k;
+    int margin = o.crop == "content" ? static_cast<int>(std::ceil(pen / 2)) + 1 : 0;
+    cv::Mat work = content;
+    if (margin > 0) cv::copyMakeBorder(content, work, margin, margin, margin, margin, cv::BORDER_CONSTANT, cv::Scalar(0));
+    int threshold = o.binarize != "none" ? 127 : (o.crop_threshold >= 0 ? o.crop_threshold : -1);
+    cv::Mat drawn = redraw_strokes(work, pen, threshold);
+    content = o.crop == "content" ? drawn(ink_box(drawn, 127, false)) : drawn;
+    if (sized) interp = cv::INTER_AREA;
+  }
+
+  if (!sized) {
+    out.image = content.clone();
+    return out;
+  }
+  Box b = fit_box(content.rows, content.cols, o);
+  cv::Mat resized;
+  cv::resize(content, resized, cv::Size(b.width, b.height), 0, 0, interp);
+  cv::Mat canvas(o.height, o.width, resized.type(), background);
+  int oy = (o.height - b.height) / 2, ox = (o.width - b.width) / 2;
+  if (o.center == "mass") {
+    cv::Mat ink;
+    double bg = gray_out ? background[0] : 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2];
+    cv::absdiff(gray_of(resized), cv::Scalar(bg), ink);
+    cv::Moments m = cv::moments(ink);
+    if (m.m00 > 0) {
+      oy = std::clamp(static_cast<int>(std::lround(o.height / 2.0 - m.m01 / m.m00)), 0, o.height - b.height);
+      ox = std::clamp(static_cast<int>(std::lround(o.width / 2.0 - m.m10 / m.m00)), 0, o.width - b.width);
+    }
+  }
+  resized.copyTo(canvas(cv::Rect(ox, oy, b.width, b.height)));
+  out.image = canvas;
+  return out;
+}
+
+std::vector<Duplicate> find_duplicates(const std::vector<cv::Mat>& images, const std::string& mode, int distance) {
+  std::vector<Duplicate> dups;
+  if (mode == "none") return dups;
+  if (mode == "exact") {
+    std::unordered_map<size_t, std::vector<size_t>> seen;
+    for (size_t i = 0; i < images.size(); ++i) {
+      const cv::Mat& m = images[i];
+      size_t bytes = m.total() * m.elemSize();
+      std::string_view view(reinterpret_cast<const char*>(m.data), bytes);
+      size_t h = std::hash<std::string_view>()(view) ^ (static_cast<size_t>(m.rows) * 0x9E3779B97F4A7C15ull + m.cols);
+      auto& bucket = seen[h];
+      bool dup = false;
+      for (size_t j : bucket) {
+        const cv::Mat& o = images[j];
+        if (o.rows == m.rows && o.cols == m.cols && o.type() == m.type() && std::memcmp(o.data, m.data, bytes) == 0) {
+          dups.push_back({i, j});
+          dup = true;
+          break;
+        }
+      }
+      if (!dup) bucket.push_back(i);
+    }
+    return dups;
+  }
+  auto hasher = cv::img_hash::PHash::create();
+  std::vector<uint64_t> hashes(images.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    cv::Mat h;
+    hasher->compute(images[i], h);
+    uint64_t v = 0;
+    std::memcpy(&v, h.data, std::min<size_t>(8, h.total()));
+    hashes[i] = v;
+  }
+  std::vector<size_t> kept;
+  std::unordered_map<uint64_t, size_t> exact;
+  for (size_t i = 0; i < images.size(); ++i) {
+    long match = -1;
+    if (distance == 0) {
+      auto it = exact.find(hashes[i]);
+      if (it != exact.end()) match = static_cast<long>(it->second);
+    } else {
+      for (size_t j : kept)
+        if (__builtin_popcountll(hashes[i] ^ hashes[j]) <= distance) {
+          match = static_cast<long>(j);
+          break;
+        }
+    }
+    if (match >= 0) {
+      dups.push_back({i, static_cast<size_t>(match)});
+    } else {
+      kept.push_back(i);
+      exact.emplace(hashes[i], i);
+    }
+  }
+  return dups;
+}
+
+Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads, CleanReport* report,
+                      const std::function<void(size_t, size_t)>& progress) {
+  o.check();
+  size_t n = in.size();
+  std::vector<cv::Mat> images(n);
+  std::vector<uint8_t> inverted(n, 0);
+  std::vector<double> stroke(n, -1);
+  std::atomic<size_t> done{0};
+  // Stroke widths (a report statistic) are measured on a systematic sample
+  // of about 2000 small images; the rest of clean costs about as much.
+  const size_t stride = std::max<size_t>(1, n / 2000);
+  parallel_for(n, threads, [&](size_t i) {
+    CleanedImage c = clean_image(sample_mat(in, i), o);
+    images[i] = c.image;
+    inverted[i] = c.inverted;
+    if (i % stride == 0 && c.image.total() <= 128 * 128) stroke[i] = stroke_width(gray_of(c.image));
+    size_t d = ++done;
+    if (progress && (d % 256 == 0 || d == n)) progress(d, n);
+  });
+
+  std::vector<Duplicate> dups = find_duplicates(images, o.dedupe, o.dedupe_distance);
+  std::vector<uint8_t> removed(n, 0);
+  for (const auto& d : dups) removed[d.removed] = 1;
+
+  CleanReport local;
+  CleanReport& r = report ? *report : local;
+  r.classes.assign(in.classes().size(), ClassStats{});
+  r.duplicates = dups;
+  Dataset out;
+  out.classes = in.classes();
+  out.samples.reserve(n - dups.size());
+  for (size_t i = 0; i < n; ++i) {
+    ClassStats& cs = r.classes[in.label(i)];
+    ++cs.images;
+    cs.inverted += inverted[i];
+    if (removed[i]) {
+      ++cs.removed;
+      continue;
+    }
+    const cv::Mat& m = images[i];
+    cv::Mat g = gray_of(m);
+    cs.mean += cv::mean(g)[0];
+    cs.ink += static_cast<double>(cv::countNonZero(g > 127)) / std::max<size_t>(1, g.total());
+    if (stroke[i] >= 0) {
+      cs.stroke += stroke[i];
+      ++cs.measured;
+    }
+    Sample s;
+    s.label = in.label(i);
+    s.height = m.rows;
+    s.width = m.cols;
+    s.channels = m.channels();
+    s.path = in.path(i);
+    s.group = in.group(i);
+    s.split = in.split(i);
+    s.pixels.assign(m.data, m.data + m.total() * m.elemSize());
+    images[i].release();
+    out.samples.push_back(std::move(s));
+  }
+  for (auto& cs : r.classes) {
+    int kept = cs.images - cs.removed;
+    if (kept > 0) {
+      cs.mean /= kept;
+      cs.ink /= kept;
+    }
+    if (cs.measured > 0) cs.stroke /= cs.measured;
+  }
+  return out;
+}
+
+}  // namespace pipe::image

@@ -1,0 +1,145 @@
+#include "stages/image/decode.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "engine/error.h"
+
+namespace pipe::image {
+
+namespace {
+
+enum class Format { kUnknown, kPng, kJpeg, kBmp, kTiff, kWebp, kPnm };
+
+Format sniff(const uint8_t* d, size_t n) {
+  auto starts = [&](const char* sig, size_t len) { return n >= len && std::memcmp(d, sig, len) == 0; };
+  if (starts("\x89PNG\r\n\x1a\n", 8)) return Format::kPng;
+  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return Format::kJpeg;
+  if (starts("BM", 2)) return Format::kBmp;
+  if (starts("II*\0", 4) || starts("MM\0*", 4)) return Format::kTiff;
+  if (n >= 12 && starts("RIFF", 4) && std::memcmp(d + 8, "WEBP", 4) == 0) return Format::kWebp;
+  if (n >= 2 && d[0] == 'P' && d[1] >= '1' && d[1] <= '6') return Format::kPnm;
+  return Format::kUnknown;
+}
+
+// A complete JPEG ends with FF D9 (possibly followed by a little padding).
+bool jpeg_complete(const uint8_t* d, size_t n) {
+  size_t from = n > 1024 ? n - 1024 : 0;
+  for (size_t i = n; i-- > from + 1;)
+    if (d[i - 1] == 0xFF && d[i] == 0xD9) return true;
+  return false;
+}
+
+uint32_t be16(const uint8_t* p) { return (uint32_t(p[0]) << 8) | p[1]; }
+uint32_t be32(const uint8_t* p) { return (be16(p) << 16) | be16(p + 2); }
+
+}  // namespace
+
+DecodeMode decode_mode(const std::string& name) {
+  if (name == "unchanged") return DecodeMode::kUnchanged;
+  if (name == "gray") return DecodeMode::kGray;
+  if (name == "color" || name == "rgb") return DecodeMode::kColor;
+  throw ConfigError("decode: '" + name + "' is not allowed").hint("allowed: unchanged | gray | color");
+}
+
+bool peek_image_size(const uint8_t* d, size_t n, int* width, int* height) {
+  Format f = sniff(d, n);
+  if (f == Format::kPng) {
+    if (n < 24 || std::memcmp(d + 12, "IHDR", 4) != 0) return false;
+    *width = static_cast<int>(be32(d + 16));
+    *height = static_cast<int>(be32(d + 20));
+    return true;
+  }
+  if (f == Format::kJpeg) {
+    size_t i = 2;
+    while (i + 4 <= n) {
+      if (d[i] != 0xFF) return false;
+      uint8_t marker = d[i + 1];
+      if (marker == 0xFF) {
+        ++i;
+        continue;
+      }
+      if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+        i += 2;
+        continue;
+      }
+      uint32_t len = be16(d + i + 2);
+      bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (sof) {
+        if (i + 9 > n) return false;
+        *height = static_cast<int>(be16(d + i + 5));
+        *width = static_cast<int>(be16(d + i + 7));
+        return true;
+      }
+      i += 2 + len;
+    }
+  }
+  return false;
+}
+
+Decoded decode_image(const uint8_t* data, size_t size, DecodeMode mode, int max_side) {
+  Decoded out;
+  if (size == 0) {
+    out.error = "empty file";
+    return out;
+  }
+  Format format = sniff(data, size);
+  if (format == Format::kUnknown) {
+    out.error = "not an image (unknown file format)";
+    return out;
+  }
+  if (format == Format::kJpeg && !jpeg_complete(data, size)) {
+    out.error = "truncated JPEG (no end marker)";
+    return out;
+  }
+  int flags = mode == DecodeMode::kGray ? cv::IMREAD_GRAYSCALE
+              : mode == DecodeMode::kColor ? cv::IMREAD_COLOR
+                                           : cv::IMREAD_UNCHANGED;
+  // A JPEG much larger than needed decodes faster at 1/2, 1/4 or 1/8 scale
+  // (libjpeg's DCT scaling); the area resize below finishes the job.
+  int w = 0, h = 0;
+  if (format == Format::kJpeg && max_side > 0 && mode != DecodeMode::kUnchanged &&
+      peek_image_size(data, size, &w, &h)) {
+    int longest = std::max(w, h);
+    int gray = mode == DecodeMode::kGray;
+    if (longest >= 8 * max_side) flags = gray ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
+    else if (longest >= 4 * max_side) flags = gray ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
+    else if (longest >= 2 * max_side) flags = gray ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
+  }
+  cv::Mat img;
+  try {
+    img = cv::imdecode(cv::Mat(1, static_cast<int>(size), CV_8U, const_cast<uint8_t*>(data)), flags);
+  } catch (const cv::Exception& e) {
+    out.error = "cannot decode: " + e.msg;
+    return out;
+  }
+  if (img.empty()) {
+    out.error = "cannot decode (corrupt or unsupported image data)";
+    return out;
+  }
+  if (img.depth() == CV_16U) img.convertTo(img, CV_8U, 1.0 / 257.0);
+  else if (img.depth() != CV_8U) {
+    double lo, hi;
+    cv::minMaxLoc(img.reshape(1), &lo, &hi);
+    img.convertTo(img, CV_8U, hi > lo ? 255.0 / (hi - lo) : 1.0, hi > lo ? -lo * 255.0 / (hi - lo) : 0);
+  }
+  if (img.channels() == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+  else if (img.channels() == 4) cv::cvtColor(img, img, cv::COLOR_BGRA2RGBA);
+  else if (img.channels() != 1) {
+    out.error = "unsupported channel count " + std::to_string(img.channels());
+    return out;
+  }
+  if (max_side > 0 && std::max(img.rows, img.cols) > max_side) {
+    double s = static_cast<double>(max_side) / std::max(img.rows, img.cols);
+    cv::Size to(std::max(1, static_cast<int>(img.cols * s + 0.5)), std::max(1, static_cast<int>(img.rows * s + 0.5)));
+    cv::resize(img, img, to, 0, 0, cv::INTER_AREA);
+  }
+  if (!img.isContinuous()) img = img.clone();
+  out.image = img;
+  return out;
+}
+
+}  // namespace pipe::image

@@ -1,0 +1,36 @@
+// IDX — the MNIST binary format (big-endian magic 0x0000 08 <dims>, then
+// dims as big-endian u32, then uint8 data), read gzipped or plain.
+//
+// Only unsigned-byte data (type 0x08) is read: images N×H×W (or N×H×W×C)
+// and labels N.  Truncated or corrupt files are errors naming the file and
+// what was expected.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pipe::image {
+
+struct IdxArray {
+  std::vector<uint32_t> dims;
+  std::vector<uint8_t> data;
+};
+
+IdxArray read_idx(const std::string& file);
+
+struct IdxImages {
+  int count = 0, height = 0, width = 0, channels = 1;
+  std::vector<uint8_t> pixels;  // count × height × width × channels
+  std::vector<uint8_t> labels;  // count
+};
+
+// Reads an images file and its labels file and checks they agree.
+IdxImages read_idx_images(const std::string& images_file, const std::string& labels_file);
+
+// The labels file beside an images file: "x-images-idx3-ubyte.gz" →
+// "x-labels-idx1-ubyte.gz" (also "images.idx3" style names); "" when the
+// name does not say.
+std::string idx_labels_beside(const std::string& images_file);
+
+}  // namespace pipe::image
