@@ -15,10 +15,15 @@ namespace fs = std::filesystem;
 
 namespace pipe {
 
-namespace {
-Error io_error(const std::string& what, const std::string& path, int err) {
+Error disk_error(const std::string& what, const std::string& path, int err) {
+  if (err == ENOSPC || err == EDQUOT)
+    return Error(std::string(err == ENOSPC ? "no space left on device" : "disk quota exceeded") + " (writing " +
+                 path + ")");
   return Error(what + ": " + std::strerror(err)).at(path);
 }
+
+namespace {
+Error io_error(const std::string& what, const std::string& path, int err) { return disk_error(what, path, err); }
 }  // namespace
 
 bool RealDisk::stat(const std::string& path, FileStat* out) const {
@@ -69,7 +74,7 @@ void RealDisk::write_file(const std::string& path, const std::string& data) {
 void RealDisk::make_dirs(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
-  if (ec) throw Error("cannot create folder: " + ec.message()).at(path);
+  if (ec) throw disk_error("cannot create folder", path, ec.value());
 }
 
 void RealDisk::rename(const std::string& from, const std::string& to) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
+
 namespace pipe {
 
 struct FileStat {
@@ -29,6 +31,11 @@ class Disk {
   // Entry names in a folder, sorted.
   virtual std::vector<std::string> list_dir(const std::string& path) const = 0;
 };
+
+// The error a failed file operation raises: "<what>: <reason>" at the path,
+// or, for a full disk (ENOSPC, EDQUOT), "no space left on device (writing
+// <path>)" with no position, since the fault is the disk, not the file.
+Error disk_error(const std::string& what, const std::string& path, int err);
 
 // The real file system.  Errors become pipe::Error naming the path and the
 // reason ("No space left on device").

@@ -154,14 +154,19 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
     p.inputs_hash = hash_string(canonical(inputs));
     p.key = hash_string(canonical(json{{"kind", gs.kind->kind}, {"version", gs.kind->version}, {"params", keyed}}));
 
-    bool forced = options_.force.count("all") || options_.force.count(gs.spec.id);
+    // A forced stage runs, and so does everything downstream of it: the
+    // reason to force a stage is distrust of what it produced.
+    p.forced = options_.force.count("all") || options_.force.count(gs.spec.id);
+    bool upstream_forced = false;
+    for (int d : gs.deps) upstream_forced = upstream_forced || plan[d].forced;
     bool published = store_.has_result(p.key);
     FileStat st;
     bool on_disk = disk_.stat(store_.artifact_dir(p.key), &st) && st.is_dir;
-    bool upstream_runs = false;
-    for (int d : gs.deps) upstream_runs |= !plan[d].cached;
-    if (forced) {
+    if (p.forced) {
       p.reason = "forced";
+    } else if (upstream_forced) {
+      p.forced = true;
+      p.reason = "upstream forced";
     } else if (published && on_disk) {
       p.cached = true;
       p.reason = "cached";
@@ -172,11 +177,13 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
       else if (prev->inputs_hash != p.inputs_hash) p.reason = "input changed";
       else if (prev->sources_hash != p.sources_hash) p.reason = "source files changed";
       else if (prev->key != p.key) p.reason = "implementation changed";
-      else p.reason = "previous attempt " + (prev->status.empty() ? std::string("unfinished") : prev->status);
+      else if (prev->status == "failed") p.reason = "previous attempt failed";
+      else if (prev->status == "skipped") p.reason = "skipped last time";
+      else if (prev->status == "ran" || prev->status == "cached") p.reason = "artifact missing";
+      else p.reason = "previous attempt interrupted";
     } else {
       p.reason = "new";
     }
-    (void)upstream_runs;
   }
   store_.flush_hashes();
   return plan;
@@ -243,6 +250,8 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       error = e.line();
     } catch (const std::exception& e) {
       error = e.what();
+    } catch (...) {
+      error = "unknown exception";
     }
     if (!error.empty()) {
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -281,6 +290,22 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       }
       if (!ready) continue;
       if (plan[i].cached) {
+        state[i] = kDone;
+        store_.put_stage_run(record(i, "cached", 0, ""));
+        progress_.line("[" + stages[i].spec.id + "] cached");
+        progress_made = true;
+        continue;
+      }
+      // A stage with the same key as another of this run (same kind,
+      // parameters and inputs) waits for it and then takes its artifact.
+      bool twin_running = false, twin_ran = false;
+      for (size_t j = 0; j < n; ++j) {
+        if (static_cast<int>(j) == i || plan[j].key != plan[i].key) continue;
+        twin_running = twin_running || state[j] == kRunning;
+        twin_ran = twin_ran || (state[j] == kDone && !plan[j].cached);
+      }
+      if (twin_running) continue;
+      if (twin_ran && first_error.empty()) {
         state[i] = kDone;
         store_.put_stage_run(record(i, "cached", 0, ""));
         progress_.line("[" + stages[i].spec.id + "] cached");

@@ -29,8 +29,11 @@ struct PlannedStage {
   std::string key;
   std::string params_hash, inputs_hash, sources_hash;
   bool cached = false;
+  bool forced = false;  // by --force, or downstream of a forced stage
   // Why it runs: new | params changed | input changed | source files changed |
-  // implementation changed | previous attempt failed | ... ; "cached" otherwise.
+  // implementation changed | previous attempt failed | previous attempt
+  // interrupted | skipped last time | artifact missing | forced | upstream
+  // forced; "cached" otherwise.
   std::string reason;
 };
 

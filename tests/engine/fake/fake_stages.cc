@@ -8,6 +8,7 @@
 
 #include "engine/paths.h"
 #include "engine/stage.h"
+#include "engine/store.h"
 
 namespace pipe::fake {
 
@@ -94,9 +95,12 @@ class Sleep : public Stage {
  public:
   void run(StageContext& ctx) override {
     count("sleep");
+    // Wall-clock start and end, so tests can see whether two stages overlapped.
+    ctx.metric("started", now_seconds());
     std::this_thread::sleep_for(std::chrono::duration<double>(ctx.params()["seconds"].get<double>()));
     std::string text = ctx.has_input("input") ? read_input(ctx, "input") : "";
-    ctx.disk().write_file(ctx.output_path("out.txt"), text + ".");
+    ctx.disk().write_file(ctx.output_path("out.txt"), text + ctx.params()["tag"].get<std::string>() + ".");
+    ctx.metric("finished", now_seconds());
   }
 };
 
@@ -147,7 +151,8 @@ void register_fake_stages() {
          {}, false, make<Score>()});
   r.add({"fail", 1, "always fails", Schema{{input("input", "upstream"), string_field("message", "boom", "error text")}},
          {}, false, make<Fail>()});
-  r.add({"sleep", 1, "waits", Schema{{input("input", "upstream"), number("seconds", 0.1, "how long")}}, {}, false,
+  r.add({"sleep", 1, "waits", Schema{{input("input", "upstream"), number("seconds", 0.1, "how long"),
+                 string_field("tag", "", "text that tells otherwise equal stages apart")}}, {}, false,
          make<Sleep>()});
   r.add({"crash", 1, "kills its process", Schema{{required(input("input", "upstream")), required(string_field("marker", nullptr, "marker file"))}},
          {}, false, make<Crash>()});
