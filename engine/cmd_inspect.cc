@@ -18,21 +18,7 @@ using json = nlohmann::json;
 
 namespace {
 
-// Read-only commands tidy runs left `running` by a killed process when no
-// pipe holds the results folder.
-void reconcile(Store& store) {
-  if (ResultsLock::is_free(store.results_dir())) store.mark_interrupted();
-}
-
-std::unique_ptr<Store> open_existing(const Args& args) {
-  std::string dir = args.results_dir();
-  if (!std::filesystem::exists(join_path(dir, "pipe.db")))
-    throw ConfigError("no results database here").at(display_path(join_path(dir, "pipe.db")))
-        .hint("run `pipe run FILE` first, or point --results / PIPE_RESULTS at a results folder");
-  auto store = std::make_unique<Store>(dir);
-  reconcile(*store);
-  return store;
-}
+std::unique_ptr<Store> open_existing(const Args& args) { return Store::open_existing(args.results_dir()); }
 
 std::string num(const json& v, int decimals = 4) {
   return v.is_number() ? fixed(v.get<double>(), decimals) : "-";
@@ -109,7 +95,7 @@ int cmd_gc(const Args& args) {
   std::string dir = args.results_dir();
   ResultsLock lock(dir, args.get_double("wait", 0));
   auto store = open_existing(args);
-  store->mark_interrupted();
+  store->mark_interrupted(/*holding_lock=*/true);
   RealDisk disk;
   int dropped_runs = 0;
   if (keep >= 0) {

@@ -63,7 +63,7 @@ int cmd_run(const Args& args) {
   if (!dry) lock = std::make_unique<ResultsLock>(results, args.get_double("wait", 0));
   Store store(results);
   if (!dry) {
-    if (int n = store.mark_interrupted())
+    if (int n = store.mark_interrupted(/*holding_lock=*/true))
       std::fprintf(stderr, "pipe: %d run%s left running by a killed process marked interrupted\n", n, n == 1 ? "" : "s");
   }
   apply_threads(exec.threads);

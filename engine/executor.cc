@@ -85,10 +85,16 @@ class Context : public StageContext {
 
   InputRef run_artifact(const std::string& ref, const std::string& kind) override {
     RunRecord other = store_.find_run(ref);
-    for (const auto& s : store_.stage_runs(other.id))
-      if (s.kind == kind && (s.status == "ran" || s.status == "cached") && store_.has_result(s.key))
-        return {s.stage_id, s.kind, "", store_.artifact_dir(s.key), s.key};
+    if (auto s = store_.finished_stage(other.id, kind))
+      return {s->stage_id, s->kind, "", store_.artifact_dir(s->key), s->key};
     throw Error("run '" + other.name + "' has no finished " + kind + " stage");
+  }
+  json input_metrics(const InputRef& in) const override {
+    auto r = store_.result(in.key);
+    return r ? r->metrics : json(nullptr);
+  }
+  json input_table(const InputRef& in, const std::string& name) const override {
+    return store_.table(in.key, name);
   }
 
   json metrics_json() const { return metrics_; }

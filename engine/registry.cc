@@ -2,6 +2,11 @@
 
 namespace pipe {
 
+// Defaults for contexts that keep no results (test doubles); the engine's own
+// context reads the store.
+nlohmann::json StageContext::input_metrics(const InputRef&) const { return nullptr; }
+nlohmann::json StageContext::input_table(const InputRef&, const std::string&) const { return nullptr; }
+
 Registry& Registry::global() {
   static Registry registry;
   return registry;

@@ -73,8 +73,15 @@ class StageContext {
   virtual void log(const std::string& line) = 0;
 
   // The artifact folder of stage `stage_kind` in run `run` (id, prefix or
-  // name), for stages that build on another run (transfer learning).
+  // name), for stages that build on another run (transfer learning).  A
+  // stage id of that run works too.
   virtual InputRef run_artifact(const std::string& run, const std::string& stage_kind) = 0;
+
+  // What a producer stored with its artifact through metric() and table()
+  // (a split's class counts, an evaluation's confusion matrix), for an input
+  // or a run_artifact(); null when it stored none.
+  virtual nlohmann::json input_metrics(const InputRef& input) const;
+  virtual nlohmann::json input_table(const InputRef& input, const std::string& name) const;
 };
 
 class Stage {

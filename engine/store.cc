@@ -3,7 +3,11 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 
 #include "engine/error.h"
@@ -108,8 +112,21 @@ Store::Store(const std::string& results_dir) : dir_(results_dir) {
     db_->exec("PRAGMA foreign_keys=ON");
     migrate();
   } catch (const SQLite::Exception& e) {
-    throw Error(std::string("cannot open the results database: ") + e.what()).at(display_path(path));
+    throw ConfigError(std::string("cannot open the results database: ") + e.what())
+        .at(display_path(path))
+        .hint("point --results / PIPE_RESULTS at a folder pipe created, or at a new one");
   }
+}
+
+std::unique_ptr<Store> Store::open_existing(const std::string& results_dir) {
+  std::string db = join_path(results_dir, "pipe.db");
+  if (!std::filesystem::exists(db))
+    throw ConfigError("no results database here")
+        .at(display_path(db))
+        .hint("run `pipe run FILE` first, or point --results / PIPE_RESULTS at a results folder");
+  auto store = std::make_unique<Store>(results_dir);
+  store->mark_interrupted();
+  return store;
 }
 
 Store::~Store() {
@@ -123,8 +140,8 @@ void Store::migrate() {
   int version = db_->execAndGet("PRAGMA user_version").getInt();
   if (version == kSchemaVersion) return;
   if (version != 0)
-    throw Error("results database has schema version " + std::to_string(version) +
-                ", this pipe uses version " + std::to_string(kSchemaVersion))
+    throw ConfigError("results database has schema version " + std::to_string(version) +
+                      ", this pipe uses version " + std::to_string(kSchemaVersion))
         .at(display_path(join_path(dir_, "pipe.db")))
         .hint("use a pipe of the matching version, or another --results folder");
   transaction([&] {
@@ -156,11 +173,18 @@ std::string Store::artifact_dir(const std::string& key) const {
 
 RunRecord Store::create_run(RunRecord run) {
   transaction([&] {
-    SQLite::Statement count(*db_, "SELECT COUNT(*) FROM runs WHERE base_name = ?");
-    count.bind(1, run.base_name);
-    count.executeStep();
-    int n = count.getColumn(0).getInt();
-    run.name = n == 0 ? run.base_name : run.base_name + "#" + std::to_string(n + 1);
+    // The next number after the highest in use, so deleted runs never make
+    // a name come back.
+    SQLite::Statement names(*db_, "SELECT name FROM runs WHERE base_name = ?");
+    names.bind(1, run.base_name);
+    int highest = 0;
+    while (names.executeStep()) {
+      std::string name = names.getColumn(0).getString();
+      size_t hash = name.rfind('#');
+      int n = hash == std::string::npos || hash < run.base_name.size() ? 1 : std::atoi(name.c_str() + hash + 1);
+      highest = std::max(highest, n);
+    }
+    run.name = highest == 0 ? run.base_name : run.base_name + "#" + std::to_string(highest + 1);
     run.id = new_run_id();
     SQLite::Statement q(*db_, std::string("INSERT INTO runs(") + kRunColumns +
                                   ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -196,12 +220,26 @@ void Store::finish_run(const std::string& run_id, const std::string& status, con
   });
 }
 
-int Store::mark_interrupted() {
+int Store::mark_interrupted(bool holding_lock) {
   int n = 0;
   transaction([&] {
-    n = db_->exec("UPDATE runs SET status = 'interrupted' WHERE status = 'running'");
-    db_->exec("UPDATE stage_runs SET status = 'interrupted' WHERE status = 'running'");
-    db_->exec("UPDATE stage_runs SET status = 'skipped' WHERE status = 'pending'");
+    std::vector<std::string> dead;
+    SQLite::Statement q(*db_, "SELECT id, pid FROM runs WHERE status = 'running'");
+    while (q.executeStep()) {
+      int pid = q.getColumn(1).getInt();
+      bool alive = pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+      if (holding_lock || !alive) dead.push_back(q.getColumn(0).getString());
+    }
+    for (const auto& id : dead) {
+      for (const char* sql : {"UPDATE runs SET status = 'interrupted' WHERE id = ?",
+                              "UPDATE stage_runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'",
+                              "UPDATE stage_runs SET status = 'skipped' WHERE run_id = ? AND status = 'pending'"}) {
+        SQLite::Statement u(*db_, sql);
+        u.bind(1, id);
+        u.exec();
+      }
+    }
+    n = static_cast<int>(dead.size());
   });
   return n;
 }
@@ -235,14 +273,16 @@ std::set<std::string> Store::referenced_keys() const {
 }
 
 RunRecord Store::find_run(const std::string& ref) const {
-  std::vector<RunRecord> all = runs();
+  std::vector<RunRecord> all = runs();  // oldest first
   for (const auto& r : all)
-    if (r.id == ref || r.name == ref) return r;
+    if (r.id == ref) return r;
   // A name without "#N": its latest run.
   const RunRecord* latest = nullptr;
   for (const auto& r : all)
     if (r.base_name == ref) latest = &r;
   if (latest) return *latest;
+  for (const auto& r : all)
+    if (r.name == ref || (r.name == r.base_name && ref == r.base_name + "#1")) return r;
   std::vector<const RunRecord*> matches;
   for (const auto& r : all)
     if (ref.size() >= 2 && r.id.compare(0, ref.size(), ref) == 0) matches.push_back(&r);
@@ -253,6 +293,16 @@ RunRecord Store::find_run(const std::string& ref) const {
         .hint("give more characters of the id");
   throw ConfigError("no run '" + ref + "' in " + display_path(dir_))
       .hint("`pipe runs` lists the runs; RUN is an id, a unique id prefix or a name");
+}
+
+std::optional<StageRunRecord> Store::finished_stage(const std::string& run_id, const std::string& stage) const {
+  std::optional<StageRunRecord> by_kind;
+  for (const auto& s : stage_runs(run_id)) {
+    if ((s.status != "ran" && s.status != "cached") || !has_result(s.key)) continue;
+    if (s.stage_id == stage) return s;
+    if (s.kind == stage) by_kind = s;
+  }
+  return by_kind;
 }
 
 void Store::put_stage_run(const StageRunRecord& s) {

@@ -73,9 +73,14 @@ class Store : public HashCache {
   // Files modified less than this long ago are always hashed afresh.
   static constexpr double kRacySeconds = 2.0;
 
-  // Opens (creating if needed) results_dir/pipe.db.
+  // Opens (creating if needed) results_dir/pipe.db.  Throws a ConfigError
+  // when the database has another schema version or is not a database.
   explicit Store(const std::string& results_dir);
   ~Store() override;
+  // For commands that read results (show, compare, predict ...): opens an
+  // existing results_dir/pipe.db, or throws a ConfigError saying there is
+  // none, and marks runs whose process is gone as interrupted.
+  static std::unique_ptr<Store> open_existing(const std::string& results_dir);
 
   const std::string& results_dir() const { return dir_; }
   std::string artifact_dir(const std::string& key) const;
@@ -83,15 +88,19 @@ class Store : public HashCache {
   // Runs.
   RunRecord create_run(RunRecord run);  // assigns id and name
   void finish_run(const std::string& run_id, const std::string& status, const std::string& error);
-  // Marks runs left `running` by a dead process as interrupted.  Call only
-  // while holding the results lock.
-  int mark_interrupted();
+  // Marks runs left `running` by a process that no longer exists as
+  // interrupted (their running stages too; their pending stages become
+  // skipped), in one transaction; returns how many.  A caller holding the
+  // results lock passes holding_lock: then every `running` run is such a run.
+  int mark_interrupted(bool holding_lock = false);
   std::vector<RunRecord> runs() const;
   // Deletes runs with their stage runs and evaluations (not their artifacts).
   void delete_runs(const std::vector<std::string>& run_ids);
   // Keys any recorded stage run points at.
   std::set<std::string> referenced_keys() const;
-  // By id, unique id prefix, or name (a name without "#" means its latest run).
+  // By id, name ("demo#2"; a name without "#" means its latest run, "#1"
+  // its first), or unique id prefix.  Throws a ConfigError when none or
+  // several match.
   RunRecord find_run(const std::string& ref) const;
 
   // Stage runs.
@@ -100,6 +109,9 @@ class Store : public HashCache {
   // The latest recorded stage run of `stage_id` in runs named `base_name`.
   std::optional<StageRunRecord> previous_stage_run(const std::string& base_name,
                                                    const std::string& stage_id) const;
+  // The finished (ran or cached) stage of a run whose artifact is published:
+  // the stage with id `stage`, else the last stage of kind `stage`.
+  std::optional<StageRunRecord> finished_stage(const std::string& run_id, const std::string& stage) const;
 
   // Stage results: the artifact registry.
   bool has_result(const std::string& key) const;

@@ -1,0 +1,204 @@
+// The results database: WAL and busy timeout, schema version, run names and
+// lookups, transactions, and runs left behind by killed processes.
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <thread>
+
+#include "engine/error.h"
+#include "engine/store.h"
+#include "tests/engine/helpers.h"
+
+using namespace pipe;
+using namespace pipe::test;
+
+namespace {
+
+RunRecord new_run(Store& store, const std::string& name, int pid = 0) {
+  RunRecord r;
+  r.base_name = name;
+  r.status = "running";
+  r.started = now_seconds();
+  r.pid = pid ? pid : static_cast<int>(::getpid());
+  return store.create_run(r);
+}
+
+StageRunRecord stage_run(const std::string& run_id, const std::string& stage, const std::string& status,
+                         int position) {
+  StageRunRecord s;
+  s.run_id = run_id;
+  s.stage_id = stage;
+  s.kind = "fake";
+  s.key = "key-" + stage;
+  s.status = status;
+  s.position = position;
+  return s;
+}
+
+// A pid that no process has: a child that has exited and been reaped.
+int dead_pid() {
+  pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  int status;
+  ::waitpid(pid, &status, 0);
+  return pid;
+}
+
+}  // namespace
+
+TEST_CASE("the database is in WAL mode with the schema version set", "[store]") {
+  TempDir dir;
+  { Store store(dir / "results"); }
+  SQLite::Database db(dir / "results/pipe.db", SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == Store::kSchemaVersion);
+  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+TEST_CASE("a writer waits for another writer instead of failing (busy timeout)", "[store]") {
+  TempDir dir;
+  Store store(dir / "results");
+  SQLite::Database other(dir / "results/pipe.db", SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  other.exec("INSERT INTO file_hashes(path, size, mtime_ns, hash) VALUES('x', 1, 1, 'h')");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    other.exec("COMMIT");
+  });
+  RunRecord r;
+  CHECK_NOTHROW(r = new_run(store, "demo"));
+  release.join();
+  CHECK(store.find_run(r.id).name == "demo");
+}
+
+TEST_CASE("a database of another schema version is refused clearly", "[store]") {
+  TempDir dir;
+  { Store store(dir / "results"); }
+  {
+    SQLite::Database db(dir / "results/pipe.db", SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version = 99");
+  }
+  try {
+    Store store(dir / "results");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kConfig);
+    CHECK(e.line() == dir / "results/pipe.db: results database has schema version 99, this pipe uses version 1");
+    CHECK(e.hint_text() == "use a pipe of the matching version, or another --results folder");
+  }
+  write_text(dir / "junk/pipe.db", "this is not a database, just text that is long enough to have a header");
+  CHECK_THROWS_WITH(Store(dir / "junk"),
+                    dir / "junk/pipe.db: cannot open the results database: file is not a database");
+}
+
+TEST_CASE("runs of the same name get #2, #3 and never reuse a number", "[store][names]") {
+  TempDir dir;
+  Store store(dir / "results");
+  RunRecord a = new_run(store, "demo");
+  RunRecord b = new_run(store, "demo");
+  RunRecord c = new_run(store, "demo");
+  RunRecord other = new_run(store, "exp/cnn");
+  CHECK(a.name == "demo");
+  CHECK(b.name == "demo#2");
+  CHECK(c.name == "demo#3");
+  CHECK(other.name == "exp/cnn");
+  CHECK(a.id.size() == 12);
+  CHECK(a.id != b.id);
+  store.delete_runs({a.id, b.id});
+  CHECK(new_run(store, "demo").name == "demo#4");
+}
+
+TEST_CASE("RUN is an id, a unique id prefix, or a name (latest without #)", "[store][names]") {
+  TempDir dir;
+  Store store(dir / "results");
+  RunRecord a = new_run(store, "demo");
+  RunRecord b = new_run(store, "demo");
+  RunRecord c = new_run(store, "exp/cnn");
+  CHECK(store.find_run(a.id).id == a.id);
+  CHECK(store.find_run(a.id.substr(0, 8)).id == a.id);
+  CHECK(store.find_run("demo").id == b.id);  // the latest of that name
+  CHECK(store.find_run("demo#2").id == b.id);
+  CHECK(store.find_run("demo#1").id == a.id);
+  CHECK(store.find_run("exp/cnn").id == c.id);
+  try {
+    store.find_run("nothing");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kConfig);
+    CHECK(e.message() == "no run 'nothing' in " + dir / "results");
+  }
+}
+
+TEST_CASE("a state change made of several writes is one transaction", "[store][transaction]") {
+  TempDir dir;
+  Store store(dir / "results");
+  RunRecord r = new_run(store, "demo");
+  CHECK_THROWS(store.transaction([&] {
+    store.put_stage_run(stage_run(r.id, "a", "ran", 0));
+    store.transaction([&] { store.put_stage_run(stage_run(r.id, "b", "ran", 1)); });
+    throw std::runtime_error("killed half way");
+  }));
+  CHECK(store.stage_runs(r.id).empty());
+  store.transaction([&] {
+    store.put_stage_run(stage_run(r.id, "a", "ran", 0));
+    store.transaction([&] { store.put_stage_run(stage_run(r.id, "b", "ran", 1)); });
+  });
+  CHECK(store.stage_runs(r.id).size() == 2);
+  // publish() writes the result, its tables and the stage run together.
+  StageResult result{"key-a", "fake", {{"accuracy", 0.5}}, 1.0};
+  store.publish(result, {{"classes", {"x", "y"}}}, stage_run(r.id, "a", "ran", 0));
+  CHECK(store.has_result("key-a"));
+  CHECK(store.table("key-a", "classes") == nlohmann::json({"x", "y"}));
+  CHECK(store.table("key-a", "none").is_null());
+  CHECK(store.finished_stage(r.id, "a")->key == "key-a");
+  CHECK(store.finished_stage(r.id, "fake")->key == "key-a");  // by kind
+  CHECK_FALSE(store.finished_stage(r.id, "b"));                // no published result
+}
+
+TEST_CASE("runs of a dead process become interrupted; live ones stay running", "[store][interrupted]") {
+  TempDir dir;
+  Store store(dir / "results");
+  RunRecord dead = new_run(store, "dead", dead_pid());
+  RunRecord live = new_run(store, "live");
+  store.put_stage_run(stage_run(dead.id, "a", "cached", 0));
+  store.put_stage_run(stage_run(dead.id, "b", "running", 1));
+  store.put_stage_run(stage_run(dead.id, "c", "pending", 2));
+  CHECK(store.mark_interrupted() == 1);
+  CHECK(store.find_run(dead.id).status == "interrupted");
+  CHECK(store.find_run(live.id).status == "running");
+  auto stages = store.stage_runs(dead.id);
+  REQUIRE(stages.size() == 3);
+  CHECK(stages[0].status == "cached");
+  CHECK(stages[1].status == "interrupted");
+  CHECK(stages[2].status == "skipped");
+  // The holder of the results lock knows every `running` run is stale.
+  CHECK(store.mark_interrupted(true) == 1);
+  CHECK(store.find_run(live.id).status == "interrupted");
+}
+
+TEST_CASE("epochs are kept per key, in order, and can be cut back", "[store]") {
+  TempDir dir;
+  Store store(dir / "results");
+  for (int e : {2, 1, 3}) store.put_epoch("k", {{"epoch", e}, {"train_loss", 1.0 / e}});
+  auto rows = store.epochs("k");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["epoch"] == 1);
+  store.clear_epochs_after("k", 1);
+  CHECK(store.epochs("k").size() == 1);
+  CHECK(store.epochs("other").empty());
+}
+
+TEST_CASE("open_existing says when there is no database", "[store]") {
+  TempDir dir;
+  try {
+    Store::open_existing(dir / "none");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kConfig);
+    CHECK(e.line() == dir / "none/pipe.db: no results database here");
+  }
+  { Store store(dir / "results"); }
+  CHECK(Store::open_existing(dir / "results") != nullptr);
+}
