@@ -9,11 +9,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 #include "engine/cli.h"
 #include "engine/error.h"
-#include "engine/lock.h"
 #include "engine/paths.h"
 #include "engine/store.h"
 #include "engine/table.h"
@@ -25,15 +23,6 @@
 namespace pipe {
 
 using json = nlohmann::json;
-
-std::unique_ptr<Store> open_results(const std::string& dir) {
-  if (!std::filesystem::exists(join_path(dir, "pipe.db")))
-    throw ConfigError("no results database here").at(display_path(join_path(dir, "pipe.db")))
-        .hint("run `pipe run FILE` first, or point --results / PIPE_RESULTS at a results folder");
-  auto store = std::make_unique<Store>(dir);
-  if (ResultsLock::is_free(dir)) store->mark_interrupted();
-  return store;
-}
 
 int command_threads(int requested) {
   if (requested > 0) return requested;
@@ -49,7 +38,7 @@ json or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 int cmd_evaluate(const Args& args) {
   std::string format = args.choice("format", {"table", "json"});
   int threads = command_threads(args.get_int("threads", 0));
-  auto store = open_results(args.results_dir());
+  auto store = Store::open_existing(args.results_dir());
   RunRecord run = store->find_run(args.positional()[0]);
   auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
   const std::string& input = args.positional()[1];

@@ -33,7 +33,7 @@ int cmd_predict(const Args& args) {
   int threads = command_threads(args.get_int("threads", 0));
   int k = args.get_int("top-k", 5);
   if (k < 1) throw ConfigError("must be at least 1").at("--top-k");
-  auto store = open_results(args.results_dir());
+  auto store = Store::open_existing(args.results_dir());
   RunRecord run = store->find_run(args.positional()[0]);
   auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
   const std::string& input = args.positional()[1];

@@ -97,13 +97,10 @@ std::vector<float> TrainedModel::input_tensor(const uint8_t* hwc) const {
 }
 
 std::string trained_model_dir(const Store& store, const RunRecord& run) {
-  std::string found;
-  for (const auto& s : store.stage_runs(run.id))
-    if (s.kind == "train" && (s.status == "ran" || s.status == "cached") && store.has_result(s.key))
-      found = store.artifact_dir(s.key);
-  if (found.empty())
+  auto stage = store.finished_stage(run.id, "train");
+  if (!stage)
     throw Error("run '" + run.name + "' has no finished train stage").hint("train it with `pipe run FILE` first");
-  return found;
+  return store.artifact_dir(stage->key);
 }
 
 }  // namespace pipe
