@@ -1,14 +1,644 @@
 #include "stages/nn/net.h"
 
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+
 #include "engine/error.h"
+#include "stages/nn/dnnl_util.h"
+#include "stages/nn/layer.h"
+#include "stages/nn/loss.h"
+#include "stages/nn/optimizer.h"
+#include "stages/nn/plan.h"
+#include "stages/nn/safetensors.h"
 
 namespace pipe::nn {
 
-Net::Net() = default;
+namespace {
+
+constexpr int kMaxPredictBatch = 256;  // predict() runs larger inputs in pieces
+constexpr size_t kPlansPerMode = 3;    // full batch, last partial batch, one spare
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string with_commas(int64_t v) {
+  std::string s = std::to_string(v), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+std::string layer_label(size_t index, const std::string& name) {
+  return "layer " + std::to_string(index + 1) + (name.empty() ? "" : " (" + name + ")");
+}
+
+std::string allowed_layers() {
+  std::vector<std::string> names;
+  for (const auto& spec : layer_specs()) names.push_back(spec.type);
+  return "allowed: " + join(names);
+}
+
+}  // namespace
+
+// One plan with what the net needs around it.
+struct Built {
+  Mode mode;
+  int n = 0;
+  std::unique_ptr<Plan> plan;
+  std::vector<std::unique_ptr<LayerRun>> runs;
+  dnnl::memory input, logits, diff_logits, input_diff;
+  uint64_t used = 0;
+};
+
+class NetImpl {
+ public:
+  InputShape in;
+  int classes = 0;
+  uint64_t seed = 0;
+  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{eng};
+  std::vector<std::unique_ptr<Layer>> layers;
+  std::string output_activation;  // dropped from the last layer; the loss applies it
+  Loss loss;
+  std::unique_ptr<Optimizer> opt;
+  int steps_per_epoch = 0;
+  uint64_t train_steps = 0;  // forward_backward calls: the dropout stream's counter
+  uint64_t clock = 0;
+  bool input_grad = false;
+  bool has_grads = false;
+  std::vector<std::unique_ptr<Built>> plans;
+  Built* last = nullptr;
+
+  Dims input_dims() const { return {in.channels, in.height, in.width}; }
+  int64_t input_size() const { return product(input_dims()); }
+
+  Built& plan_for(Mode mode, int n);
+  std::unique_ptr<Built> build_plan(Mode mode, int n);
+  void clear_plans() {
+    plans.clear();
+    last = nullptr;
+  }
+  void forward(Built& b, const float* x);
+  size_t layer_index(const std::string& name) const;
+  std::pair<Layer*, Param*> find_param(const std::string& name) const;
+  std::vector<float> read(const dnnl::memory& m, const Dims& dims);
+  std::vector<Param*> trainable();
+  bool trainable_below(size_t i) const;
+};
+
+// ---- plans -------------------------------------------------------------------------
+
+bool NetImpl::trainable_below(size_t i) const {
+  for (size_t j = 0; j < i; ++j) {
+    if (layers[j]->frozen) continue;
+    for (const Param& p : layers[j]->params())
+      if (p.trainable) return true;
+  }
+  return false;
+}
+
+std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n) {
+  auto b = std::make_unique<Built>();
+  b->mode = mode;
+  b->n = n;
+  b->plan = std::make_unique<Plan>(eng, n, mode);
+  Plan& plan = *b->plan;
+  plan.set_step_counter(&train_steps);
+  size_t i = 0;
+  try {
+    Tensor t{plan.alloc(dnn::plain(with_batch(n, input_dims()))), input_dims()};
+    b->input = t.mem;
+    for (i = 0; i < layers.size(); ++i) {
+      auto run = layers[i]->forward(plan, t);
+      t = run->out;
+      b->runs.push_back(std::move(run));
+    }
+    b->logits = plan.convert(Plan::kForward, t.mem, dnn::plain({n, classes}));
+    if (plan.has_backward()) {
+      b->diff_logits = plan.alloc(dnn::plain({n, classes}));
+      dnnl::memory d = b->diff_logits;
+      for (size_t k = layers.size(); k-- > 0;) {
+        i = k;
+        const bool need = input_grad || (mode == Mode::kGradient ? k > 0 : trainable_below(k));
+        b->runs[k]->diff_out = d;
+        d = b->runs[k]->backward(plan, d, need);
+        if (!need) break;
+      }
+      if (input_grad) b->input_diff = plan.convert(Plan::kBackward, d, dnn::plain(with_batch(n, input_dims())));
+    }
+  } catch (const dnnl::error& e) {
+    throw Error("oneDNN cannot build " + layers[i]->type() + " for batch " + std::to_string(n) +
+                ": " + e.what())
+        .context(layer_label(i, layers[i]->name()));
+  }
+  return b;
+}
+
+Built& NetImpl::plan_for(Mode mode, int n) {
+  ++clock;
+  Built* oldest = nullptr;
+  size_t same_mode = 0;
+  for (auto& b : plans) {
+    if (b->mode != mode) continue;
+    if (b->n == n) {
+      b->used = clock;
+      return *b;
+    }
+    ++same_mode;
+    if (!oldest || b->used < oldest->used) oldest = b.get();
+  }
+  if (same_mode >= kPlansPerMode) {
+    if (last == oldest) last = nullptr;
+    plans.erase(std::find_if(plans.begin(), plans.end(), [&](auto& b) { return b.get() == oldest; }));
+  }
+  plans.push_back(build_plan(mode, n));
+  plans.back()->used = clock;
+  return *plans.back();
+}
+
+void NetImpl::forward(Built& b, const float* x) {
+  std::memcpy(b.input.get_data_handle(), x, sizeof(float) * b.n * input_size());
+  b.plan->run_forward(stream);
+  last = &b;
+}
+
+std::vector<float> NetImpl::read(const dnnl::memory& from, const Dims& dims) {
+  std::vector<float> out(product(dims));
+  dnnl::memory m = from;
+  const auto md = m.get_desc();
+  dnnl::memory target(dnn::plain(dims), eng, out.data());
+  if (md.dims() == dims) {
+    dnn::reorder(m, target).execute(stream, m, target);
+  } else if (dnn::is_plain(md)) {
+    std::memcpy(out.data(), m.get_data_handle(), out.size() * sizeof(float));
+  } else {
+    dnnl::memory flat(dnn::plain(md.dims()), eng, out.data());
+    dnn::reorder(m, flat).execute(stream, m, flat);
+  }
+  stream.wait();
+  return out;
+}
+
+size_t NetImpl::layer_index(const std::string& name) const {
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i]->name() == name) return i;
+  std::vector<std::string> names;
+  for (const auto& l : layers) names.push_back(l->name());
+  throw ConfigError("unknown layer '" + name + "'").hint("layers: " + join(names));
+}
+
+std::pair<Layer*, Param*> NetImpl::find_param(const std::string& name) const {
+  const size_t dot = name.find('.');
+  if (dot != std::string::npos) {
+    for (const auto& l : layers) {
+      if (l->name() != name.substr(0, dot)) continue;
+      for (Param& p : l->params())
+        if (p.name == name.substr(dot + 1)) return {l.get(), &p};
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& l : layers)
+    for (const Param& p : l->params()) names.push_back(l->name() + "." + p.name);
+  throw ConfigError("unknown parameter '" + name + "'").hint("parameters: " + join(names));
+}
+
+std::vector<Param*> NetImpl::trainable() {
+  std::vector<Param*> out;
+  for (auto& l : layers) {
+    if (l->frozen) continue;
+    for (Param& p : l->params())
+      if (p.trainable) out.push_back(&p);
+  }
+  return out;
+}
+
+// ---- building ------------------------------------------------------------------------
+
+Net::Net() : impl_(std::make_unique<NetImpl>()) {}
 Net::~Net() = default;
 
-std::unique_ptr<Net> Net::build(const nlohmann::json&, InputShape, int, uint64_t, int) {
-  throw Error("the neural-net core is being built");
+std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int classes,
+                                uint64_t seed, int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+  if (!layers.is_array() || layers.empty())
+    throw ConfigError("layers must be a non-empty list of layers").hint(allowed_layers());
+  if (in.channels < 1 || in.height < 1 || in.width < 1)
+    throw ConfigError("input shape must be positive, got " +
+                      shape_str({in.channels, in.height, in.width}));
+  if (classes < 1) throw ConfigError("the data needs at least one class");
+  std::unique_ptr<Net> net(new Net());
+  NetImpl& m = *net->impl_;
+  m.in = in;
+  m.classes = classes;
+  m.seed = seed;
+
+  std::map<std::string, int> counts;
+  std::set<std::string> names;
+  Dims shape = m.input_dims();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const auto& item = layers[i];
+    std::string name;
+    try {
+      std::string type;
+      nlohmann::json value = nlohmann::json::object();
+      if (item.is_string()) {
+        type = item.get<std::string>();
+      } else if (item.is_object() && item.size() == 1) {
+        type = item.begin().key();
+        value = item.begin().value();
+      } else {
+        throw ConfigError("a layer must be a name or a map with one key (the layer's name), got " +
+                          item.dump())
+            .hint(allowed_layers());
+      }
+      const LayerSpec* spec = find_layer_spec(type);
+      if (!spec) throw ConfigError("unknown layer '" + type + "'").hint(allowed_layers());
+      nlohmann::json opts = nlohmann::json::object();
+      if (value.is_object()) {
+        opts = value;
+      } else if (!value.is_null()) {
+        if (spec->shorthand.empty())
+          throw ConfigError(spec->type + " takes no value, got " + value.dump())
+              .hint("write it as `" + spec->type + "` alone");
+        opts[spec->shorthand] = value;
+      }
+      std::vector<std::string> allowed = spec->keys;
+      allowed.push_back("name");
+      for (const auto& [key, v] : opts.items())
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+          throw ConfigError("unknown key '" + key + "' for " + spec->type).hint("allowed: " + join(allowed));
+      const int k = ++counts[spec->type];
+      name = spec->type + "_" + std::to_string(k);
+      if (opts.contains("name")) {
+        if (!opts["name"].is_string() || opts["name"].get<std::string>().empty())
+          throw ConfigError("name must be a non-empty string, got " + opts["name"].dump());
+        name = opts["name"].get<std::string>();
+        if (name.find('.') != std::string::npos)
+          throw ConfigError("name must not contain '.', got '" + name + "'");
+        opts.erase("name");
+      }
+      if (!names.insert(name).second) throw ConfigError("two layers are named '" + name + "'");
+      auto layer = spec->make(Options(opts));
+      layer->set_identity(spec->type, name);
+      layer->in_shape = shape;
+      layer->out_shape = layer->configure(shape);
+      shape = layer->out_shape;
+      m.layers.push_back(std::move(layer));
+    } catch (Error& e) {
+      throw e.context(layer_label(i, name));
+    }
+  }
+  Layer& last = *m.layers.back();
+  if (shape != Dims{classes}) {
+    throw ConfigError("the last layer outputs " + shape_str(shape) + ", the data has " +
+                      std::to_string(classes) + " classes")
+        .hint(shape.size() == 1 ? "end with dense: { units: " + std::to_string(classes) + " }"
+                                : "end with flatten and dense: { units: " + std::to_string(classes) + " }")
+        .kind(ErrorKind::kConfig)
+        .context(layer_label(m.layers.size() - 1, last.name()));
+  }
+  m.output_activation = last.output_activation();
+  last.drop_output_activation();
+  for (auto& l : m.layers) l->init(m.eng, seed);
+  m.opt = std::make_unique<Optimizer>(nlohmann::json{{"adam", {{"lr", 0.001}}}});
+  return net;
+}
+
+std::string Net::summary() const {
+  const NetImpl& m = *impl_;
+  std::string out;
+  auto row = [&](const std::string& a, const std::string& b, const std::string& c, const std::string& d) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%-20s %-16s %-14s %12s\n", a.c_str(), b.c_str(), c.c_str(), d.c_str());
+    out += line;
+  };
+  row("layer", "type", "output", "params");
+  row("input", "", shape_str(m.input_dims()), "");
+  for (const auto& l : m.layers) {
+    int64_t count = 0;
+    for (const Param& p : l->params()) count += product(p.torch_shape);
+    row(l->name(), l->type() + (l->frozen ? " (frozen)" : ""), shape_str(l->out_shape), with_commas(count));
+  }
+  out += "params: " + with_commas(param_count()) + " (trainable " + with_commas(trainable_param_count()) + ")\n";
+  if (!m.output_activation.empty()) out += "output: " + m.output_activation + " of the last layer, inside the loss\n";
+  return out;
+}
+
+int64_t Net::param_count() const {
+  int64_t n = 0;
+  for (const auto& l : impl_->layers)
+    for (const Param& p : l->params()) n += product(p.torch_shape);
+  return n;
+}
+
+int64_t Net::trainable_param_count() const {
+  int64_t n = 0;
+  for (const auto& l : impl_->layers)
+    if (!l->frozen)
+      for (const Param& p : l->params())
+        if (p.trainable) n += product(p.torch_shape);
+  return n;
+}
+
+std::vector<std::string> Net::layer_names() const {
+  std::vector<std::string> out;
+  for (const auto& l : impl_->layers) out.push_back(l->name());
+  return out;
+}
+
+std::string Net::last_conv_layer() const {
+  for (auto it = impl_->layers.rbegin(); it != impl_->layers.rend(); ++it)
+    if ((*it)->type() == "conv2d") return (*it)->name();
+  return "";
+}
+
+InputShape Net::input_shape() const { return impl_->in; }
+int Net::classes() const { return impl_->classes; }
+
+// ---- training ------------------------------------------------------------------------
+
+void Net::set_optimizer(const nlohmann::json& cfg) {
+  auto opt = std::make_unique<Optimizer>(cfg);
+  opt->set_steps_per_epoch(impl_->steps_per_epoch);
+  impl_->opt = std::move(opt);
+  for (auto& l : impl_->layers)
+    for (Param& p : l->params()) p.state.clear();
+}
+
+void Net::set_loss(const nlohmann::json& cfg) { impl_->loss = Loss::parse(cfg, impl_->classes); }
+double Net::lr() const { return impl_->opt->lr(); }
+void Net::set_lr(double lr) { impl_->opt->set_lr(lr); }
+
+void Net::set_steps_per_epoch(int steps) {
+  impl_->steps_per_epoch = steps;
+  impl_->opt->set_steps_per_epoch(steps);
+}
+
+int64_t Net::step_count() const { return impl_->opt->steps(); }
+
+StepStats Net::train_step(const float* x_nchw, const int32_t* labels, int n) {
+  StepStats stats = forward_backward(x_nchw, labels, n);
+  apply_optimizer();
+  return stats;
+}
+
+StepStats Net::forward_backward(const float* x_nchw, const int32_t* labels, int n) {
+  NetImpl& m = *impl_;
+  if (n < 1 || !x_nchw || !labels) throw Error("forward_backward needs n >= 1 images and their labels");
+  Built& b = m.plan_for(Mode::kTrain, n);
+  m.forward(b, x_nchw);
+  StepStats stats = m.loss.compute(static_cast<const float*>(b.logits.get_data_handle()), labels, n,
+                                   m.classes, static_cast<float*>(b.diff_logits.get_data_handle()));
+  b.plan->run_backward(m.stream);
+  ++m.train_steps;
+  m.has_grads = true;
+  return stats;
+}
+
+void Net::apply_optimizer() {
+  NetImpl& m = *impl_;
+  if (!m.has_grads) throw Error("apply_optimizer needs gradients: call forward_backward first");
+  m.opt->step(m.trainable());
+  m.has_grads = false;
+}
+
+StepStats Net::predict(const float* x_nchw, int n, float* probs, const int32_t* labels) {
+  NetImpl& m = *impl_;
+  StepStats total;
+  total.n = n;
+  for (int off = 0; off < n; off += kMaxPredictBatch) {
+    const int count = std::min(kMaxPredictBatch, n - off);
+    Built& b = m.plan_for(Mode::kInfer, count);
+    m.forward(b, x_nchw + static_cast<size_t>(off) * m.input_size());
+    const float* logits = static_cast<const float*>(b.logits.get_data_handle());
+    if (probs) m.loss.probabilities(logits, count, m.classes, probs + static_cast<size_t>(off) * m.classes);
+    if (labels) {
+      StepStats s = m.loss.compute(logits, labels + off, count, m.classes, nullptr);
+      total.loss_sum += s.loss_sum;
+      total.correct += s.correct;
+    }
+  }
+  return total;
+}
+
+// ---- activations and gradients -------------------------------------------------------------
+
+void Net::activation_and_grad(const float* x_chw, int target_class, const std::string& layer,
+                              std::vector<float>* act, std::vector<float>* grad,
+                              std::vector<int>* act_shape) {
+  NetImpl& m = *impl_;
+  if (target_class < 0 || target_class >= m.classes)
+    throw Error("class " + std::to_string(target_class) + " is outside the " +
+                std::to_string(m.classes) + " classes");
+  const size_t i = m.layer_index(layer);
+  Built& b = m.plan_for(Mode::kGradient, 1);
+  m.forward(b, x_chw);
+  float* diff = static_cast<float*>(b.diff_logits.get_data_handle());
+  std::fill(diff, diff + m.classes, 0.0f);
+  diff[target_class] = 1.0f;  // d(logit of the class)
+  b.plan->run_backward(m.stream);
+  const Dims dims = with_batch(1, m.layers[i]->out_shape);
+  if (act) *act = m.read(b.runs[i]->out.mem, dims);
+  if (grad) *grad = m.read(b.runs[i]->diff_out, dims);
+  if (act_shape) act_shape->assign(m.layers[i]->out_shape.begin(), m.layers[i]->out_shape.end());
+}
+
+std::vector<float> Net::layer_output(const std::string& layer) const {
+  NetImpl& m = *impl_;
+  const size_t i = m.layer_index(layer);
+  if (!m.last) throw Error("layer_output needs a forward pass first");
+  return m.read(m.last->runs[i]->out.mem, with_batch(m.last->n, m.layers[i]->out_shape));
+}
+
+std::vector<float> Net::layer_output_grad(const std::string& layer) const {
+  NetImpl& m = *impl_;
+  const size_t i = m.layer_index(layer);
+  if (!m.last || !m.last->runs[i]->diff_out)
+    throw Error("layer_output_grad needs a forward_backward that reaches layer " + layer);
+  return m.read(m.last->runs[i]->diff_out, with_batch(m.last->n, m.layers[i]->out_shape));
+}
+
+void Net::enable_input_grad(bool on) {
+  if (impl_->input_grad == on) return;
+  impl_->input_grad = on;
+  impl_->clear_plans();
+}
+
+std::vector<float> Net::input_grad() const {
+  NetImpl& m = *impl_;
+  if (!m.last || !m.last->input_diff)
+    throw Error("input_grad needs enable_input_grad(true) and a forward_backward");
+  return m.read(m.last->input_diff, with_batch(m.last->n, m.input_dims()));
+}
+
+// ---- parameters ------------------------------------------------------------------------
+
+std::vector<std::string> Net::param_names() const {
+  std::vector<std::string> out;
+  for (const auto& l : impl_->layers)
+    for (const Param& p : l->params()) out.push_back(l->name() + "." + p.name);
+  return out;
+}
+
+std::vector<int64_t> Net::param_shape(const std::string& name) const {
+  return impl_->find_param(name).second->torch_shape;
+}
+
+std::vector<float> Net::get_param(const std::string& name) const {
+  auto [layer, p] = impl_->find_param(name);
+  std::vector<float> out(product(p->torch_shape));
+  layer->export_param(*p, static_cast<const float*>(p->value.get_data_handle()), out.data());
+  return out;
+}
+
+void Net::set_param(const std::string& name, const std::vector<float>& values) {
+  auto [layer, p] = impl_->find_param(name);
+  if (static_cast<int64_t>(values.size()) != product(p->torch_shape))
+    throw Error("parameter " + name + " is " + shape_str(p->torch_shape) + " (" +
+                std::to_string(product(p->torch_shape)) + " values), got " + std::to_string(values.size()));
+  layer->import_param(*p, values.data(), static_cast<float*>(p->value.get_data_handle()));
+}
+
+std::vector<float> Net::get_grad(const std::string& name) const {
+  auto [layer, p] = impl_->find_param(name);
+  if (!p->trainable) throw Error("parameter " + name + " is not trained and has no gradient");
+  std::vector<float> out(product(p->torch_shape));
+  layer->export_param(*p, static_cast<const float*>(p->grad.get_data_handle()), out.data());
+  return out;
+}
+
+// ---- checkpoints ------------------------------------------------------------------------
+
+void Net::save(const std::string& file, const nlohmann::json& metadata) const {
+  const NetImpl& m = *impl_;
+  std::vector<NamedTensor> tensors;
+  const auto slots = m.opt->slots();
+  for (const auto& l : m.layers) {
+    for (const Param& p : l->params()) {
+      const std::string name = l->name() + "." + p.name;
+      NamedTensor t{name, p.torch_shape, std::vector<float>(product(p.torch_shape))};
+      l->export_param(p, static_cast<const float*>(p.value.get_data_handle()), t.data.data());
+      tensors.push_back(std::move(t));
+      if (p.state.size() != slots.size()) continue;
+      for (size_t s = 0; s < slots.size(); ++s) {
+        NamedTensor st{"optimizer." + name + "." + slots[s], p.torch_shape,
+                       std::vector<float>(product(p.torch_shape))};
+        l->export_param(p, p.state[s].data(), st.data.data());
+        tensors.push_back(std::move(st));
+      }
+    }
+  }
+  const nlohmann::json state{{"optimizer", m.opt->config()},
+                             {"base_lr", m.opt->base_lr()},
+                             {"optimizer_steps", m.opt->steps()},
+                             {"train_steps", m.train_steps},
+                             {"steps_per_epoch", m.steps_per_epoch},
+                             {"seed", m.seed}};
+  write_safetensors(file, tensors,
+                    {{"format", "pipe.nn 1"}, {"pipe.state", state.dump()}, {"pipe.metadata", metadata.dump()}});
+}
+
+nlohmann::json Net::load(const std::string& file) {
+  NetImpl& m = *impl_;
+  TensorFile f = read_safetensors(file);
+  std::set<std::string> known;
+  for (const auto& l : m.layers) {
+    for (const Param& p : l->params()) {
+      const std::string name = l->name() + "." + p.name;
+      known.insert(name);
+      auto it = f.tensors.find(name);
+      if (it == f.tensors.end())
+        throw Error("the checkpoint has no tensor '" + name + "'").at(file).hint("was it saved from another model?");
+      if (it->second.shape != p.torch_shape)
+        throw Error("tensor '" + name + "' is " + shape_str(it->second.shape) + " in the checkpoint, the model's is " +
+                    shape_str(p.torch_shape))
+            .at(file);
+    }
+  }
+  for (const auto& [name, t] : f.tensors)
+    if (name.rfind("optimizer.", 0) != 0 && !known.count(name))
+      throw Error("the checkpoint's tensor '" + name + "' is not in the model").at(file).hint("was it saved from another model?");
+  nlohmann::json state = nlohmann::json::object(), user = nlohmann::json::object();
+  try {
+    if (f.metadata.count("pipe.state")) state = nlohmann::json::parse(f.metadata["pipe.state"]);
+    if (f.metadata.count("pipe.metadata")) user = nlohmann::json::parse(f.metadata["pipe.metadata"]);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("the checkpoint's metadata is not JSON: ") + e.what()).at(file);
+  }
+  for (auto& l : m.layers)
+    for (Param& p : l->params())
+      l->import_param(p, f.tensors[l->name() + "." + p.name].data.data(), static_cast<float*>(p.value.get_data_handle()));
+  if (state.contains("optimizer")) {
+    auto opt = std::make_unique<Optimizer>(state["optimizer"]);
+    opt->set_base_lr(state.value("base_lr", opt->base_lr()));
+    opt->set_steps(state.value("optimizer_steps", int64_t{0}));
+    m.steps_per_epoch = state.value("steps_per_epoch", m.steps_per_epoch);
+    opt->set_steps_per_epoch(m.steps_per_epoch);
+    m.train_steps = state.value("train_steps", uint64_t{0});
+    const auto slots = opt->slots();
+    m.opt = std::move(opt);
+    for (auto& l : m.layers) {
+      for (Param& p : l->params()) {
+        p.state.clear();
+        const std::string name = "optimizer." + l->name() + "." + p.name + ".";
+        std::vector<std::vector<float>> loaded;
+        for (const auto& slot : slots) {
+          auto it = f.tensors.find(name + slot);
+          if (it == f.tensors.end() || it->second.shape != p.torch_shape) break;
+          loaded.emplace_back(dnn::floats(p.value.get_desc()), 0.0f);
+          l->import_param(p, it->second.data.data(), loaded.back().data());
+        }
+        if (loaded.size() == slots.size() && !slots.empty()) p.state = std::move(loaded);
+      }
+    }
+  }
+  m.has_grads = false;
+  return user;
+}
+
+void Net::load_weights_from(const std::string& file, const std::vector<std::string>& only_layers,
+                            bool skip_mismatched) {
+  NetImpl& m = *impl_;
+  std::set<size_t> wanted;
+  for (const auto& name : only_layers) wanted.insert(m.layer_index(name));
+  TensorFile f = read_safetensors(file);
+  int loaded = 0, expected = 0;
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    if (!wanted.empty() && !wanted.count(i)) continue;
+    Layer& l = *m.layers[i];
+    for (Param& p : l.params()) {
+      ++expected;
+      const std::string name = l.name() + "." + p.name;
+      auto it = f.tensors.find(name);
+      if (it == f.tensors.end() || it->second.shape != p.torch_shape) {
+        if (skip_mismatched || (wanted.empty() && it == f.tensors.end())) continue;
+        if (it == f.tensors.end()) throw Error("the checkpoint has no tensor '" + name + "'").at(file);
+        throw Error("tensor '" + name + "' is " + shape_str(it->second.shape) + " in the checkpoint, the model's is " +
+                    shape_str(p.torch_shape))
+            .at(file)
+            .hint("skip_mismatched skips such tensors");
+      }
+      l.import_param(p, it->second.data.data(), static_cast<float*>(p.value.get_data_handle()));
+      ++loaded;
+    }
+  }
+  if (expected > 0 && loaded == 0)
+    throw Error("no tensor of the checkpoint matches the model's layers").at(file);
+}
+
+void Net::freeze(const std::vector<std::string>& layer_names) {
+  NetImpl& m = *impl_;
+  for (const auto& name : layer_names) m.layers[m.layer_index(name)]->frozen = true;
+  m.clear_plans();
 }
 
 }  // namespace pipe::nn
