@@ -62,14 +62,23 @@ int cmd_run(const Args& args) {
   std::unique_ptr<ResultsLock> lock;
   if (!dry) lock = std::make_unique<ResultsLock>(results, args.get_double("wait", 0));
   Store store(results);
+  RealDisk disk;
   if (!dry) {
     if (int n = store.mark_interrupted(/*holding_lock=*/true))
       std::fprintf(stderr, "pipe: %d run%s left running by a killed process marked interrupted\n", n, n == 1 ? "" : "s");
+    // Half-written artifacts of killed processes; nobody else writes here
+    // while we hold the lock.
+    std::string tmp = join_path(results, "tmp");
+    if (std::filesystem::exists(tmp))
+      for (const auto& name : disk.list_dir(tmp)) disk.remove_all(join_path(tmp, name));
   }
   apply_threads(exec.threads);
   Progress progress;
-  RealDisk disk;
   Executor exe(store, disk, progress, exec);
+  // Source files of every run must exist before the first run starts; each
+  // run is planned again just before it runs, to see what earlier ones made.
+  if (runs.size() > 1)
+    for (size_t r = 0; r < runs.size(); ++r) exe.plan(graphs[r], runs[r].name);
 
   std::string out;
   int code = 0;
@@ -103,7 +112,11 @@ int cmd_run(const Args& args) {
     rec = store.create_run(rec);
     progress.line("run " + rec.name + " (" + rec.id + ")");
     std::string status = exe.execute(graph, plan, rec);
-    if (status != "done") code = 1;
+    if (status != "done") {
+      code = 1;
+      progress.clear();
+      std::fprintf(stderr, "pipe: error: %s\n", store.find_run(rec.id).error.c_str());
+    }
     out += "run " + rec.id + " " + rec.name + " " + status + "\n";
   }
   std::fputs(out.c_str(), stdout);

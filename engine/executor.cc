@@ -235,7 +235,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
     const std::string& key = plan[i].key;
     std::string tmp = join_path(join_path(store_.results_dir(), "tmp"), key + "." + std::to_string(::getpid()));
     auto t0 = std::chrono::steady_clock::now();
-    std::string error;
+    std::string error, run_error;  // for the stage's record, for the run's
     try {
       store_.put_stage_run(record(i, "running", 0, ""));
       disk_.remove_all(tmp);
@@ -254,6 +254,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       progress_.line("[" + gs.spec.id + "] ran in " + format_seconds(seconds) + " (" + plan[i].reason + ")");
     } catch (const Error& e) {
       error = e.line();
+      run_error = Error(e).context("stage '" + gs.spec.id + "'").line();
     } catch (const std::exception& e) {
       error = e.what();
     } catch (...) {
@@ -273,7 +274,8 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
     }
     std::lock_guard<std::mutex> lock(mu);
     state[i] = error.empty() ? kDone : kFailed;
-    if (!error.empty() && first_error.empty()) first_error = "stage '" + gs.spec.id + "': " + error;
+    if (!error.empty() && run_error.empty()) run_error = "stage '" + gs.spec.id + "': " + error;
+    if (!error.empty() && first_error.empty()) first_error = run_error;
     --running;
     cv.notify_all();
   };
