@@ -271,13 +271,7 @@ std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int
               .hint("write it as `" + spec->type + "` alone");
         opts[spec->shorthand] = value;
       }
-      std::vector<std::string> allowed = spec->keys;
-      allowed.push_back("name");
-      for (const auto& [key, v] : opts.items())
-        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-          throw ConfigError("unknown key '" + key + "' for " + spec->type).hint("allowed: " + join(allowed));
-      const int k = ++counts[spec->type];
-      name = spec->type + "_" + std::to_string(k);
+      name = spec->type + "_" + std::to_string(++counts[spec->type]);
       if (opts.contains("name")) {
         if (!opts["name"].is_string() || opts["name"].get<std::string>().empty())
           throw ConfigError("name must be a non-empty string, got " + opts["name"].dump());
@@ -286,6 +280,11 @@ std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int
           throw ConfigError("name must not contain '.', got '" + name + "'");
         opts.erase("name");
       }
+      std::vector<std::string> allowed = spec->keys;
+      allowed.push_back("name");
+      for (const auto& [key, v] : opts.items())
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+          throw ConfigError("unknown key '" + key + "' for " + spec->type).hint("allowed: " + join(allowed));
       if (!names.insert(name).second) throw ConfigError("two layers are named '" + name + "'");
       auto layer = spec->make(Options(opts));
       layer->set_identity(spec->type, name);
