@@ -5,5 +5,6 @@
 namespace pipe {
 
 void register_threads();  // stages/threads.cc: OpenMP / oneDNN / OpenCV thread counts
+void register_report_stages();  // stages/report_stage.cc: the report stage, pipe compare, pipe report
 
 }  // namespace pipe
