@@ -47,7 +47,8 @@ class Conv2d : public Layer {
   Dims configure(const Dims& in) override {
     if (in.size() != 3)
       throw ConfigError("conv2d expects 4-D input (batch, channels, height, width), got " +
-                        shape_str(in));
+                        shape_str(in))
+          .hint("add reshape: [channels, height, width]");
     channels_ = in[0];
     Dims out{filters_, 0, 0};
     geometry_ = {};

@@ -298,7 +298,8 @@ std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int
   }
   Layer& last = *m.layers.back();
   if (shape != Dims{classes}) {
-    throw ConfigError("the last layer outputs " + shape_str(shape) + ", the data has " +
+    const std::string what = shape.size() == 1 ? std::to_string(shape[0]) + " values" : shape_str(shape);
+    throw ConfigError("the last layer outputs " + what + ", the data has " +
                       std::to_string(classes) + " classes")
         .hint(shape.size() == 1 ? "end with dense: { units: " + std::to_string(classes) + " }"
                                 : "end with flatten and dense: { units: " + std::to_string(classes) + " }")

@@ -73,6 +73,8 @@ Optimizer::Optimizer(const nlohmann::json& cfg) : config_(cfg) {
         throw ConfigError("schedule must be a map with one key, got " + v.dump())
             .hint("allowed: constant, {step: {every, gamma}}, {cosine: {epochs, alpha}}");
       schedule_ = v.begin().key();
+      if (schedule_ != "step" && schedule_ != "cosine")
+        throw ConfigError("unknown schedule '" + schedule_ + "'").hint("allowed: constant, step, cosine");
       const auto& s = v.begin().value();
       if (!s.is_object()) throw ConfigError(schedule_ + " schedule options must be a map, got " + s.dump());
       if (schedule_ == "step") {

@@ -26,7 +26,8 @@ class Pool : public Layer {
     const char* what = max_ ? "maxpool" : "avgpool";
     if (in.size() != 3)
       throw ConfigError(std::string(what) +
-                        " expects 4-D input (batch, channels, height, width), got " + shape_str(in));
+                        " expects 4-D input (batch, channels, height, width), got " + shape_str(in))
+          .hint("add reshape: [channels, height, width]");
     geometry_.kernel = size_;
     geometry_.stride = stride_;
     Dims out{in[0], 0, 0};
