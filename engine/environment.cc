@@ -30,7 +30,12 @@ nlohmann::json capture_environment(int threads, const std::string& command_line)
   nlohmann::json env;
   env["pipe_version"] = PIPE_VERSION;
   env["git_commit"] = PIPE_GIT_COMMIT;
+#if defined(__clang__)
+  env["compiler"] = std::string("clang ") + __clang_version__;
+#else
   env["compiler"] = std::string("g++ ") + __VERSION__;
+#endif
+  env["cxx_standard"] = static_cast<long>(__cplusplus);
   env["threads"] = threads;
   env["command"] = command_line;
   char host[256] = {0};

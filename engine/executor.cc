@@ -221,6 +221,9 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
   store_.transaction([&] {
     for (int i : graph.order()) store_.put_stage_run(record(i, "pending", 0, ""));
   });
+  std::vector<std::string> ids;
+  for (int i : graph.order()) ids.push_back(stages[i].spec.id);
+  progress_.begin_stages(ids);
 
   enum State { kWaiting, kRunning, kDone, kFailed, kSkipped };
   std::vector<State> state(n, kWaiting);
@@ -251,7 +254,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       StageResult result{key, gs.kind->kind, ctx.metrics_json(), seconds};
       store_.publish(result, ctx.tables_json(), record(i, "ran", seconds, ""));
       disk_.remove_all(join_path(join_path(store_.results_dir(), "work"), key));
-      progress_.line("[" + gs.spec.id + "] ran in " + format_seconds(seconds) + " (" + plan[i].reason + ")");
+      progress_.stage(gs.spec.id, "ran", "[" + gs.spec.id + "] ran in " + format_seconds(seconds) + " (" + plan[i].reason + ")");
     } catch (const Error& e) {
       error = e.line();
       run_error = Error(e).context("stage '" + gs.spec.id + "'").line();
@@ -270,7 +273,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
         store_.put_stage_run(record(i, "failed", seconds, error));
       } catch (...) {
       }
-      progress_.line("[" + gs.spec.id + "] failed: " + error);
+      progress_.stage(gs.spec.id, "failed", "[" + gs.spec.id + "] failed: " + error);
     }
     std::lock_guard<std::mutex> lock(mu);
     state[i] = error.empty() ? kDone : kFailed;
@@ -293,6 +296,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       if (blocked || (!first_error.empty() && !ready)) {
         state[i] = kSkipped;
         store_.put_stage_run(record(i, "skipped", 0, ""));
+        progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
         progress_made = true;
         continue;
       }
@@ -300,7 +304,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       if (plan[i].cached) {
         state[i] = kDone;
         store_.put_stage_run(record(i, "cached", 0, ""));
-        progress_.line("[" + stages[i].spec.id + "] cached");
+        progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
         progress_made = true;
         continue;
       }
@@ -316,20 +320,21 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       if (twin_ran && first_error.empty()) {
         state[i] = kDone;
         store_.put_stage_run(record(i, "cached", 0, ""));
-        progress_.line("[" + stages[i].spec.id + "] cached");
+        progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
         progress_made = true;
         continue;
       }
       if (!first_error.empty()) {
         state[i] = kSkipped;
         store_.put_stage_run(record(i, "skipped", 0, ""));
+        progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
         progress_made = true;
         continue;
       }
       if (running >= std::max(1, options_.jobs)) continue;
       state[i] = kRunning;
       ++running;
-      progress_.line("[" + stages[i].spec.id + "] running (" + plan[i].reason + ")");
+      progress_.stage(stages[i].spec.id, "running", "[" + stages[i].spec.id + "] running (" + plan[i].reason + ")");
       threads.emplace_back(run_stage, i);
       progress_made = true;
     }
@@ -340,6 +345,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
   }
   lock.unlock();
   for (auto& t : threads) t.join();
+  progress_.end_stages();
   std::string status = first_error.empty() ? "done" : "failed";
   store_.finish_run(run.id, status, first_error);
   return status;
