@@ -8,6 +8,7 @@ namespace pipe {
 void register_builtin_stages() {
   register_threads();
   register_report_stages();
+  register_train_stages();
 }
 
 }  // namespace pipe
