@@ -183,7 +183,7 @@ TEST_CASE("an experiment makes one named run per variant and they share stages",
   CHECK(std::regex_match(one.out, std::regex("run [0-9a-f]{12} exp/x#2 done\n")));
 }
 
-TEST_CASE("--dry-run shows what would run and why", "[cli][dry-run]") {
+TEST_CASE("option --dry-run shows what would run and why", "[cli][dry-run]") {
   Project p;
   CliResult fresh = p.pipe({"run", "p.yaml", "--dry-run"});
   CHECK(fresh.code == 0);
@@ -202,7 +202,7 @@ TEST_CASE("--dry-run shows what would run and why", "[cli][dry-run]") {
   CHECK(p.pipe({"runs", "--format", "json"}).json().size() == 1);  // a dry run records nothing
 }
 
-TEST_CASE("--jobs 2 runs independent stages in parallel", "[cli][jobs]") {
+TEST_CASE("option --jobs 2 runs independent stages in parallel", "[cli][jobs]") {
   Project p(
       "stages:\n"
       "  - {id: one, kind: sleep, seconds: 0.4, tag: one}\n"
@@ -216,7 +216,7 @@ TEST_CASE("--jobs 2 runs independent stages in parallel", "[cli][jobs]") {
   CHECK(p.pipe({"run", "p.yaml", "--jobs", "0"}).err == "pipe: error: --jobs: must be at least 1\n");
 }
 
-TEST_CASE("--force reruns a stage and its downstream", "[cli][force]") {
+TEST_CASE("option --force reruns a stage and its downstream", "[cli][force]") {
   Project p;
   REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);
   REQUIRE(p.pipe({"run", "p.yaml", "--force", "f"}).code == 0);

@@ -151,7 +151,7 @@ TEST_CASE("other structural errors", "[config]") {
   CHECK(f.error(base_with("    suffix: x\n    with_seed: [\n")) == "p.yaml:12:1: malformed YAML: end of sequence flow not found");
 }
 
-TEST_CASE("--set errors name the override", "[config][set]") {
+TEST_CASE("option --set errors name the override", "[config][set]") {
   Fixture f;
   CHECK(f.error(kBase, {"nope.x=1"}) == "--set nope.x: no stage 'nope' in pipeline 'demo'");
   CHECK(f.error(kBase, {"srcc.path=x"}) == "--set srcc.path: no stage 'srcc' in pipeline 'demo' (did you mean 'src'?)");
@@ -168,7 +168,7 @@ TEST_CASE("--set errors name the override", "[config][set]") {
   CHECK(f.error(kBase, {"a.input=nope"}) == "--set a.input: stage 'a': input: no stage 'nope'");
 }
 
-TEST_CASE("--set replaces and adds values", "[config][set]") {
+TEST_CASE("option --set replaces and adds values", "[config][set]") {
   TempDir dir;
   write_text(dir / "data.txt", "x");
   RunSpec run = load_run(dir, kBase, "p.yaml", {"a.suffix=-z", "seed=9", "a.also=[src]", "name=renamed"});

@@ -32,6 +32,7 @@ struct Bench {
   std::unique_ptr<Store> store;
   Bench() {
     write_text(dir / "data.txt", "hello");
+    use_fake_stages();
     store = std::make_unique<Store>(dir / "results");
     fake::reset_counts();
   }
@@ -203,7 +204,7 @@ TEST_CASE("a failing stage fails the run with its message; downstream is skipped
   CHECK(again.reason("after") == "skipped last time");
 }
 
-TEST_CASE("--force reruns a stage and everything downstream of it", "[executor][force]") {
+TEST_CASE("option --force reruns a stage and everything downstream of it", "[executor][force]") {
   Bench b;
   b.run();
   ExecOptions force;
@@ -220,7 +221,7 @@ TEST_CASE("--force reruns a stage and everything downstream of it", "[executor][
         std::vector<std::string>{"forced", "forced", "forced", "forced"});
 }
 
-TEST_CASE("--jobs 2 runs independent stages at the same time", "[executor][jobs]") {
+TEST_CASE("option --jobs 2 runs independent stages at the same time", "[executor][jobs]") {
   const char* yaml =
       "stages:\n"
       "  - {id: one, kind: sleep, seconds: 0.3, tag: one}\n"

@@ -88,7 +88,7 @@ TEST_CASE("one seed and no variants keep the plain experiment name", "[experimen
   CHECK(runs[0].seed == 42);
 }
 
-TEST_CASE("--variant and --point pick one run; --set applies to every run", "[experiment]") {
+TEST_CASE("option --variant and --point pick one run; --set applies to every run", "[experiment]") {
   TempDir dir;
   const char* yaml =
       "pipeline: ../pipelines/p.yaml\n"
