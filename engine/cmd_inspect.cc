@@ -35,14 +35,14 @@ int cmd_runs(const Args& args) {
   std::string format = args.choice("format", {"table", "json", "csv"});
   auto store = open_existing(args);
   json all = json::array();
-  Table t({"id", "name", "status", "accuracy", "macro_f1", "loss", "started"});
+  Table t({"id", "name", "experiment", "status", "accuracy", "macro_f1", "loss", "started"});
   for (const auto& r : store->runs()) {
     json s = run_summary(*store, r);
     all.push_back(s);
-    t.add({r.id, r.name, r.status, num(s["metrics"]["accuracy"]), num(s["metrics"]["macro_f1"]),
+    t.add({r.id, r.name, r.experiment.empty() ? "-" : r.experiment, r.status, num(s["metrics"]["accuracy"]), num(s["metrics"]["macro_f1"]),
            num(s["metrics"]["loss"]), when(r.started)});
   }
-  if (format == "json") std::printf("%s\n", all.dump(2).c_str());
+  if (format == "json") std::printf("%s\n", ordered(all, kRunSummaryKeys).dump(2).c_str());
   else if (format == "csv") std::fputs(t.csv().c_str(), stdout);
   else std::fputs(t.text().c_str(), stdout);
   return 0;
@@ -54,7 +54,7 @@ int cmd_show(const Args& args) {
   RunRecord run = store->find_run(args.positional()[0]);
   json d = run_detail(*store, run);
   if (format == "json") {
-    std::printf("%s\n", d.dump(2).c_str());
+    std::printf("%s\n", ordered(d, kRunDetailKeys).dump(2).c_str());
     return 0;
   }
   std::string out = "run      " + run.id + "  " + run.name + "\nstatus   " + run.status + "\n";

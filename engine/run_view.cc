@@ -1,8 +1,32 @@
 #include "engine/run_view.h"
 
+#include <algorithm>
+
 namespace pipe {
 
 using json = nlohmann::json;
+
+const std::vector<std::string> kRunSummaryKeys = {"id", "name", "experiment", "variant", "seed", "status",
+                                                  "metrics", "accuracy", "macro_f1", "loss"};
+const std::vector<std::string> kRunDetailKeys = {"id", "name", "status", "error", "stages", "epochs", "kind",
+                                                 "key", "seconds", "metrics", "epoch", "train_loss",
+                                                 "train_accuracy", "val_loss", "val_accuracy", "lr"};
+
+nlohmann::ordered_json ordered(const json& value, const std::vector<std::string>& key_order) {
+  if (value.is_array()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& item : value) out.push_back(ordered(item, key_order));
+    return out;
+  }
+  if (!value.is_object()) return nlohmann::ordered_json(value);
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& key : key_order)
+    if (value.contains(key)) out[key] = ordered(value[key], key_order);
+  for (auto it = value.begin(); it != value.end(); ++it)  // the rest, sorted
+    if (std::find(key_order.begin(), key_order.end(), it.key()) == key_order.end())
+      out[it.key()] = ordered(it.value(), key_order);
+  return out;
+}
 
 json headline_metrics(const Store& store, const RunRecord& run) {
   json m = {{"accuracy", nullptr}, {"macro_f1", nullptr}, {"loss", nullptr}};

@@ -8,6 +8,9 @@
 // A metric that does not apply is null, never missing.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/store.h"
@@ -21,5 +24,12 @@ nlohmann::json run_detail(const Store& store, const RunRecord& run);
 nlohmann::json headline_metrics(const Store& store, const RunRecord& run);
 // Per-epoch rows of the run's first stage that recorded any.
 nlohmann::json run_epochs(const Store& store, const RunRecord& run);
+
+// For printing: `value` with object keys in the order of `key_order` (keys
+// it does not list follow, sorted), at every depth, so JSON output reads in
+// the documented order.
+nlohmann::ordered_json ordered(const nlohmann::json& value, const std::vector<std::string>& key_order);
+extern const std::vector<std::string> kRunSummaryKeys;  // as documented for `pipe runs`
+extern const std::vector<std::string> kRunDetailKeys;   // as documented for `pipe show`
 
 }  // namespace pipe
