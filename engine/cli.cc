@@ -162,7 +162,9 @@ int cli_main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) parsed.command_line_ += (i ? " " : "") + std::string(argv[i]);
     size_t n = parsed.positional().size();
     if (n < cmd->min_positional || n > cmd->max_positional)
-      throw ConfigError("wrong number of arguments").at("pipe " + cmd->name).hint("usage: pipe " + cmd->name + " " + cmd->usage);
+      throw ConfigError("wrong number of arguments")
+          .at("pipe " + cmd->name)
+          .hint("usage: pipe " + cmd->name + " " + cmd->usage);
     return cmd->run(parsed);
   } catch (const Error& e) {
     std::fflush(stdout);

@@ -40,8 +40,8 @@ class Args {
 
 struct Command {
   std::string name;
-  std::string usage;    // "RUN [--format table|json]"
-  std::string summary;  // one line for `pipe help`
+  std::string usage;                 // "RUN [--format table|json]"
+  std::string summary;               // one line for `pipe help`
   std::vector<std::string> options;  // take a value, e.g. "format"
   std::vector<std::string> flags;    // no value, e.g. "dry-run"
   size_t min_positional = 0;

@@ -39,12 +39,15 @@ int cmd_runs(const Args& args) {
   for (const auto& r : store->runs()) {
     json s = run_summary(*store, r);
     all.push_back(s);
-    t.add({r.id, r.name, r.experiment.empty() ? "-" : r.experiment, r.status, num(s["metrics"]["accuracy"]), num(s["metrics"]["macro_f1"]),
-           num(s["metrics"]["loss"]), when(r.started)});
+    t.add({r.id, r.name, r.experiment.empty() ? "-" : r.experiment, r.status, num(s["metrics"]["accuracy"]),
+           num(s["metrics"]["macro_f1"]), num(s["metrics"]["loss"]), when(r.started)});
   }
-  if (format == "json") std::printf("%s\n", ordered(all, kRunSummaryKeys).dump(2).c_str());
-  else if (format == "csv") std::fputs(t.csv().c_str(), stdout);
-  else std::fputs(t.text().c_str(), stdout);
+  if (format == "json")
+    std::printf("%s\n", ordered(all, kRunSummaryKeys).dump(2).c_str());
+  else if (format == "csv")
+    std::fputs(t.csv().c_str(), stdout);
+  else
+    std::fputs(t.text().c_str(), stdout);
   return 0;
 }
 
@@ -71,7 +74,10 @@ int cmd_show(const Args& args) {
     std::string metrics;
     if (s["metrics"].is_object())
       for (auto it = s["metrics"].begin(); it != s["metrics"].end(); ++it) {
-        if (metrics.size() > 70) { metrics += " ..."; break; }
+        if (metrics.size() > 70) {
+          metrics += " ...";
+          break;
+        }
         metrics += (metrics.empty() ? "" : " ") + it.key() + "=" +
                    (it.value().is_number_float() ? fixed(it.value().get<double>(), 4) : it.value().dump());
       }
@@ -141,13 +147,31 @@ int cmd_gc(const Args& args) {
 }  // namespace
 
 void register_inspect_commands() {
-  register_command({"runs", "[--format table|json|csv]", "one line per run: id, name, status, main metrics",
-                    {"format"}, {}, 0, 0, cmd_runs});
-  register_command({"show", "RUN [--format table|json]",
+  register_command({"runs",
+                    "[--format table|json|csv]",
+                    "one line per run: id, name, status, main metrics",
+                    {"format"},
+                    {},
+                    0,
+                    0,
+                    cmd_runs});
+  register_command({"show",
+                    "RUN [--format table|json]",
                     "a run's stages (ran|cached|failed|skipped), time, cache key, metrics, epochs",
-                    {"format"}, {}, 1, 1, cmd_show});
-  register_command({"gc", "[--keep N]", "drop artifacts no run references (with --keep: all but the N latest runs of each name first)",
-                    {"keep", "wait"}, {}, 0, 0, cmd_gc});
+                    {"format"},
+                    {},
+                    1,
+                    1,
+                    cmd_show});
+  register_command(
+      {"gc",
+       "[--keep N]",
+       "drop artifacts no run references (with --keep: all but the N latest runs of each name first)",
+       {"keep", "wait"},
+       {},
+       0,
+       0,
+       cmd_gc});
 }
 
 }  // namespace pipe

@@ -65,7 +65,8 @@ int cmd_run(const Args& args) {
   RealDisk disk;
   if (!dry) {
     if (int n = store.mark_interrupted(/*holding_lock=*/true))
-      std::fprintf(stderr, "pipe: %d run%s left running by a killed process marked interrupted\n", n, n == 1 ? "" : "s");
+      std::fprintf(stderr, "pipe: %d run%s left running by a killed process marked interrupted\n", n,
+                   n == 1 ? "" : "s");
     // Half-written artifacts of killed processes; nobody else writes here
     // while we hold the lock.
     std::string tmp = join_path(results, "tmp");
@@ -137,13 +138,23 @@ int cmd_graph(const Args& args) {
 }  // namespace
 
 void register_run_commands() {
-  register_command({"run", "FILE [--set KEY=VALUE]... [--variant NAME] [--point I] [--jobs N] [--threads N] "
-                           "[--dry-run] [--force STAGE|all]... [--name NAME] [--wait SECONDS]",
+  register_command({"run",
+                    "FILE [--set KEY=VALUE]... [--variant NAME] [--point I] [--jobs N] [--threads N] "
+                    "[--dry-run] [--force STAGE|all]... [--name NAME] [--wait SECONDS]",
                     "run a pipeline or every run of an experiment; unchanged stages come from the cache",
                     {"set", "variant", "point", "jobs", "threads", "force", "name", "wait"},
-                    {"dry-run"}, 1, 1, cmd_run});
-  register_command({"graph", "FILE [--variant NAME] [--set KEY=VALUE]...", "print the stage DAG as GraphViz dot",
-                    {"set", "variant"}, {}, 1, 1, cmd_graph});
+                    {"dry-run"},
+                    1,
+                    1,
+                    cmd_run});
+  register_command({"graph",
+                    "FILE [--variant NAME] [--set KEY=VALUE]...",
+                    "print the stage DAG as GraphViz dot",
+                    {"set", "variant"},
+                    {},
+                    1,
+                    1,
+                    cmd_graph});
 }
 
 }  // namespace pipe

@@ -38,8 +38,7 @@ long long integer_of(const Node& n, const std::string& what) {
 }
 
 void check_keys(const Node& map, const std::vector<std::string>& known, const std::string& what) {
-  if (!map.is_map())
-    throw ConfigError(what + ": expected a mapping, got " + map.type_name()).at(map.mark());
+  if (!map.is_map()) throw ConfigError(what + ": expected a mapping, got " + map.type_name()).at(map.mark());
   for (const auto& e : map.entries()) {
     bool ok = false;
     for (const auto& k : known) ok |= k == e.key;
@@ -55,7 +54,9 @@ PipelineSpec pipeline_from(const Node& root, const std::string& file) {
   if (root.is_null())
     throw ConfigError("the file is empty")
         .at(root.mark())
-        .hint("a pipeline has stages: (and optionally name:, seed:); an experiment has pipeline: and variants:");
+        .hint(
+            "a pipeline has stages: (and optionally name:, seed:); an experiment has pipeline: and "
+            "variants:");
   check_keys(root, {"name", "seed", "stages"}, "a pipeline");
   PipelineSpec p;
   p.file = absolute_path(file);
@@ -65,7 +66,9 @@ PipelineSpec pipeline_from(const Node& root, const std::string& file) {
   if (!stages.is_sequence())
     throw ConfigError(std::string("stages: expected a list, got ") + stages.type_name()).at(stages.mark());
   if (stages.items().empty())
-    throw ConfigError("stages: the list is empty").at(stages.mark()).hint("a pipeline needs at least one stage");
+    throw ConfigError("stages: the list is empty")
+        .at(stages.mark())
+        .hint("a pipeline needs at least one stage");
   for (const Node& entry : stages.items()) {
     if (!entry.is_map())
       throw ConfigError(std::string("a stage must be a mapping with id and kind, got ") + entry.type_name())
@@ -79,7 +82,8 @@ PipelineSpec pipeline_from(const Node& root, const std::string& file) {
     s.id_mark = id.mark();
     s.kind_mark = kind.mark();
     if (s.id.empty() || s.id.find_first_of(". /#") != std::string::npos)
-      throw ConfigError("stage id '" + s.id + "' must be a plain name").at(id.mark())
+      throw ConfigError("stage id '" + s.id + "' must be a plain name")
+          .at(id.mark())
           .hint("ids may not contain '.', '/', '#' or spaces");
     for (const auto& earlier : p.stages)
       if (earlier.id == s.id)
@@ -112,9 +116,7 @@ Mark set_mark(const std::string& key) { return Mark{"--set " + key, 0, 0}; }
 
 }  // namespace
 
-PipelineSpec load_pipeline(const std::string& file) {
-  return pipeline_from(load_yaml_file(file), file);
-}
+PipelineSpec load_pipeline(const std::string& file) { return pipeline_from(load_yaml_file(file), file); }
 
 Override parse_set(const std::string& arg) {
   size_t eq = arg.find('=');
@@ -220,11 +222,13 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
   // Variants: name → overrides.  No variants means one unnamed variant.
   std::vector<std::pair<std::string, std::vector<Override>>> variants;
   if (const Node* v = root.find("variants")) {
-    if (!v->is_map()) throw ConfigError(std::string("variants: expected a mapping, got ") + v->type_name()).at(v->mark());
+    if (!v->is_map())
+      throw ConfigError(std::string("variants: expected a mapping, got ") + v->type_name()).at(v->mark());
     for (const auto& e : v->entries()) {
       std::vector<Override> overrides;
       if (!e.value.is_map() && !e.value.is_null())
-        throw ConfigError("variant '" + e.key + "': expected a mapping of dotted keys, e.g. { train.epochs: 3 }")
+        throw ConfigError("variant '" + e.key +
+                          "': expected a mapping of dotted keys, e.g. { train.epochs: 3 }")
             .at(e.value.mark());
       for (const auto& kv : e.value.entries()) overrides.push_back({kv.key, kv.value, kv.key_mark});
       variants.emplace_back(e.key, std::move(overrides));
@@ -238,14 +242,16 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
                            [&](const auto& v) { return v.first == options.variant; });
     if (it == variants.end())
       throw ConfigError("no variant '" + options.variant + "' in " + display_path(file))
-          .at("--variant").hint("variants: " + join(names));
+          .at("--variant")
+          .hint("variants: " + join(names));
     variants = {*it};
   }
 
   // Grid: cartesian product of value lists, first key varying slowest.
   std::vector<std::vector<Override>> points{{}};
   if (const Node* g = root.find("grid")) {
-    if (!g->is_map()) throw ConfigError(std::string("grid: expected a mapping, got ") + g->type_name()).at(g->mark());
+    if (!g->is_map())
+      throw ConfigError(std::string("grid: expected a mapping, got ") + g->type_name()).at(g->mark());
     for (const auto& e : g->entries()) {
       if (!e.value.is_sequence() || e.value.items().empty())
         throw ConfigError("grid '" + e.key + "': expected a non-empty list of values").at(e.value.mark());
@@ -262,7 +268,8 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
   bool has_grid = root.find("grid") != nullptr;
   if (options.point >= 0 && (!has_grid || options.point >= static_cast<int>(points.size())))
     throw ConfigError("--point " + std::to_string(options.point) + " is out of range")
-        .at("--point").hint(has_grid ? "points: 0.." + std::to_string(points.size() - 1) : "this experiment has no grid");
+        .at("--point")
+        .hint(has_grid ? "points: 0.." + std::to_string(points.size() - 1) : "this experiment has no grid");
 
   std::vector<long long> seeds;
   if (const Node* s = root.find("seeds")) {

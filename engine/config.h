@@ -20,7 +20,7 @@ struct StageSpec {
   Mark mark;     // the stage's entry in the pipeline file
   Mark id_mark;  // its `id:` value
   Mark kind_mark;
-  Node params;   // the entry without id and kind
+  Node params;  // the entry without id and kind
 };
 
 struct PipelineSpec {
@@ -48,8 +48,8 @@ struct RunSpec {
   std::string experiment;  // empty for a plain pipeline run
   std::string variant;
   long long seed = 0;
-  int point = -1;          // grid point, or -1
-  PipelineSpec pipeline;   // with every override applied
+  int point = -1;                                              // grid point, or -1
+  PipelineSpec pipeline;                                       // with every override applied
   std::vector<std::pair<std::string, std::string>> overrides;  // key, value as written
 };
 

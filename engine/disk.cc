@@ -1,7 +1,6 @@
 #include "engine/posix.h"  // first: see posix.h
 #include "engine/disk.h"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -17,13 +16,15 @@ namespace pipe {
 
 Error disk_error(const std::string& what, const std::string& path, int err) {
   if (err == ENOSPC || err == EDQUOT)
-    return Error(std::string(err == ENOSPC ? "no space left on device" : "disk quota exceeded") + " (writing " +
-                 path + ")");
+    return Error(std::string(err == ENOSPC ? "no space left on device" : "disk quota exceeded") +
+                 " (writing " + path + ")");
   return Error(what + ": " + std::strerror(err)).at(path);
 }
 
 namespace {
-Error io_error(const std::string& what, const std::string& path, int err) { return disk_error(what, path, err); }
+Error io_error(const std::string& what, const std::string& path, int err) {
+  return disk_error(what, path, err);
+}
 }  // namespace
 
 bool RealDisk::stat(const std::string& path, FileStat* out) const {

@@ -1,7 +1,6 @@
 #include "engine/posix.h"  // first: see posix.h
 #include "engine/environment.h"
 
-
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -44,8 +43,8 @@ nlohmann::json capture_environment(int threads, const std::string& command_line)
   env["cores"] = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
-  std::set<std::string> wanted = {"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl",
-                                  "avx512_vnni", "avx512_bf16", "amx_tile"};
+  std::set<std::string> wanted = {"sse4_2",   "avx",      "avx2",        "fma",         "avx512f",
+                                  "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile"};
   std::vector<std::string> flags;
   while (std::getline(cpuinfo, line)) {
     auto colon = line.find(':');

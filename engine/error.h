@@ -64,8 +64,6 @@ class Error : public std::exception {
 };
 
 // Shorthand for configuration errors (exit code 2).
-inline Error ConfigError(std::string what) {
-  return Error(std::move(what), ErrorKind::kConfig);
-}
+inline Error ConfigError(std::string what) { return Error(std::move(what), ErrorKind::kConfig); }
 
 }  // namespace pipe

@@ -1,7 +1,6 @@
 #include "engine/posix.h"  // first: see posix.h
 #include "engine/executor.h"
 
-
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -26,8 +25,16 @@ class Context : public StageContext {
   Context(const GraphStage& stage, const std::vector<PlannedStage>& plan, const Graph& graph, Store& store,
           Disk& disk, Progress& progress, const RunInfo& run, std::string key, std::string tmp_dir,
           int threads)
-      : stage_(stage), plan_(plan), graph_(graph), store_(store), disk_(disk), progress_(progress),
-        run_(run), key_(std::move(key)), tmp_dir_(std::move(tmp_dir)), threads_(threads) {}
+      : stage_(stage),
+        plan_(plan),
+        graph_(graph),
+        store_(store),
+        disk_(disk),
+        progress_(progress),
+        run_(run),
+        key_(std::move(key)),
+        tmp_dir_(std::move(tmp_dir)),
+        threads_(threads) {}
 
   const std::string& stage_id() const override { return stage_.spec.id; }
   const json& params() const override { return stage_.params; }
@@ -119,7 +126,10 @@ class Context : public StageContext {
 }  // namespace
 
 Executor::Executor(Store& store, Disk& disk, Progress& progress, ExecOptions options)
-    : store_(store), disk_(disk), progress_(progress), options_(std::move(options)),
+    : store_(store),
+      disk_(disk),
+      progress_(progress),
+      options_(std::move(options)),
       fingerprints_(disk, &store) {}
 
 std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& base_name) {
@@ -139,8 +149,8 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
         h = fingerprints_.path(v.get<std::string>());
       } catch (Error& e) {
         auto it = gs.marks.find(ptr);
-        Error err = ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) + ": no such file or folder: " +
-                                display_path(v.get<std::string>()));
+        Error err = ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) +
+                                ": no such file or folder: " + display_path(v.get<std::string>()));
         if (it != gs.marks.end()) err.at(it->second);
         throw err;
       }
@@ -158,7 +168,8 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
     p.params_hash = hash_string(canonical(described));
     p.sources_hash = hash_string(canonical(sources));
     p.inputs_hash = hash_string(canonical(inputs));
-    p.key = hash_string(canonical(json{{"kind", gs.kind->kind}, {"version", gs.kind->version}, {"params", keyed}}));
+    p.key = hash_string(
+        canonical(json{{"kind", gs.kind->kind}, {"version", gs.kind->version}, {"params", keyed}}));
 
     // A forced stage runs, and so does everything downstream of it: the
     // reason to force a stage is distrust of what it produced.
@@ -179,14 +190,22 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
     } else if (published) {
       p.reason = "artifact missing";
     } else if (auto prev = store_.previous_stage_run(base_name, gs.spec.id)) {
-      if (prev->params_hash != p.params_hash) p.reason = "params changed";
-      else if (prev->inputs_hash != p.inputs_hash) p.reason = "input changed";
-      else if (prev->sources_hash != p.sources_hash) p.reason = "source files changed";
-      else if (prev->key != p.key) p.reason = "implementation changed";
-      else if (prev->status == "failed") p.reason = "previous attempt failed";
-      else if (prev->status == "skipped") p.reason = "skipped last time";
-      else if (prev->status == "ran" || prev->status == "cached") p.reason = "artifact missing";
-      else p.reason = "previous attempt interrupted";
+      if (prev->params_hash != p.params_hash)
+        p.reason = "params changed";
+      else if (prev->inputs_hash != p.inputs_hash)
+        p.reason = "input changed";
+      else if (prev->sources_hash != p.sources_hash)
+        p.reason = "source files changed";
+      else if (prev->key != p.key)
+        p.reason = "implementation changed";
+      else if (prev->status == "failed")
+        p.reason = "previous attempt failed";
+      else if (prev->status == "skipped")
+        p.reason = "skipped last time";
+      else if (prev->status == "ran" || prev->status == "cached")
+        p.reason = "artifact missing";
+      else
+        p.reason = "previous attempt interrupted";
     } else {
       p.reason = "new";
     }
@@ -195,7 +214,8 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
   return plan;
 }
 
-std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage>& plan, const RunRecord& run) {
+std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage>& plan,
+                              const RunRecord& run) {
   const auto& stages = graph.stages();
   size_t n = stages.size();
   RunInfo info{run.id, run.name, store_.results_dir()};
@@ -236,7 +256,8 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
   auto run_stage = [&](int i) {
     const GraphStage& gs = stages[i];
     const std::string& key = plan[i].key;
-    std::string tmp = join_path(join_path(store_.results_dir(), "tmp"), key + "." + std::to_string(::getpid()));
+    std::string tmp =
+        join_path(join_path(store_.results_dir(), "tmp"), key + "." + std::to_string(::getpid()));
     auto t0 = std::chrono::steady_clock::now();
     std::string error, run_error;  // for the stage's record, for the run's
     try {
@@ -254,7 +275,8 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       StageResult result{key, gs.kind->kind, ctx.metrics_json(), seconds};
       store_.publish(result, ctx.tables_json(), record(i, "ran", seconds, ""));
       disk_.remove_all(join_path(join_path(store_.results_dir(), "work"), key));
-      progress_.stage(gs.spec.id, "ran", "[" + gs.spec.id + "] ran in " + format_seconds(seconds) + " (" + plan[i].reason + ")");
+      progress_.stage(gs.spec.id, "ran",
+                      "[" + gs.spec.id + "] ran in " + format_seconds(seconds) + " (" + plan[i].reason + ")");
     } catch (const Error& e) {
       error = e.line();
       run_error = Error(e).context("stage '" + gs.spec.id + "'").line();
@@ -283,69 +305,79 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
     cv.notify_all();
   };
 
+  // If recording fails (the database), stop scheduling, let running stages
+  // finish, and report the failure.
+  std::exception_ptr failure;
   std::unique_lock<std::mutex> lock(mu);
-  while (true) {
-    bool progress_made = false;
-    for (int i : graph.order()) {
-      if (state[i] != kWaiting) continue;
-      bool ready = true, blocked = false;
-      for (int d : stages[i].deps) {
-        if (state[d] == kFailed || state[d] == kSkipped) blocked = true;
-        if (state[d] != kDone) ready = false;
-      }
-      if (blocked || (!first_error.empty() && !ready)) {
-        state[i] = kSkipped;
-        store_.put_stage_run(record(i, "skipped", 0, ""));
-        progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
+  try {
+    while (true) {
+      bool progress_made = false;
+      for (int i : graph.order()) {
+        if (state[i] != kWaiting) continue;
+        bool ready = true, blocked = false;
+        for (int d : stages[i].deps) {
+          if (state[d] == kFailed || state[d] == kSkipped) blocked = true;
+          if (state[d] != kDone) ready = false;
+        }
+        if (blocked || (!first_error.empty() && !ready)) {
+          state[i] = kSkipped;
+          store_.put_stage_run(record(i, "skipped", 0, ""));
+          progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
+          progress_made = true;
+          continue;
+        }
+        if (!ready) continue;
+        if (plan[i].cached) {
+          state[i] = kDone;
+          store_.put_stage_run(record(i, "cached", 0, ""));
+          progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
+          progress_made = true;
+          continue;
+        }
+        // A stage with the same key as another of this run (same kind,
+        // parameters and inputs) waits for it and then takes its artifact.
+        bool twin_running = false, twin_ran = false;
+        for (size_t j = 0; j < n; ++j) {
+          if (static_cast<int>(j) == i || plan[j].key != plan[i].key) continue;
+          twin_running = twin_running || state[j] == kRunning;
+          twin_ran = twin_ran || (state[j] == kDone && !plan[j].cached);
+        }
+        if (twin_running) continue;
+        if (twin_ran && first_error.empty()) {
+          state[i] = kDone;
+          store_.put_stage_run(record(i, "cached", 0, ""));
+          progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
+          progress_made = true;
+          continue;
+        }
+        if (!first_error.empty()) {
+          state[i] = kSkipped;
+          store_.put_stage_run(record(i, "skipped", 0, ""));
+          progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
+          progress_made = true;
+          continue;
+        }
+        if (running >= std::max(1, options_.jobs)) continue;
+        state[i] = kRunning;
+        ++running;
+        progress_.stage(stages[i].spec.id, "running",
+                        "[" + stages[i].spec.id + "] running (" + plan[i].reason + ")");
+        threads.emplace_back(run_stage, i);
         progress_made = true;
-        continue;
       }
-      if (!ready) continue;
-      if (plan[i].cached) {
-        state[i] = kDone;
-        store_.put_stage_run(record(i, "cached", 0, ""));
-        progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
-        progress_made = true;
-        continue;
-      }
-      // A stage with the same key as another of this run (same kind,
-      // parameters and inputs) waits for it and then takes its artifact.
-      bool twin_running = false, twin_ran = false;
-      for (size_t j = 0; j < n; ++j) {
-        if (static_cast<int>(j) == i || plan[j].key != plan[i].key) continue;
-        twin_running = twin_running || state[j] == kRunning;
-        twin_ran = twin_ran || (state[j] == kDone && !plan[j].cached);
-      }
-      if (twin_running) continue;
-      if (twin_ran && first_error.empty()) {
-        state[i] = kDone;
-        store_.put_stage_run(record(i, "cached", 0, ""));
-        progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
-        progress_made = true;
-        continue;
-      }
-      if (!first_error.empty()) {
-        state[i] = kSkipped;
-        store_.put_stage_run(record(i, "skipped", 0, ""));
-        progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
-        progress_made = true;
-        continue;
-      }
-      if (running >= std::max(1, options_.jobs)) continue;
-      state[i] = kRunning;
-      ++running;
-      progress_.stage(stages[i].spec.id, "running", "[" + stages[i].spec.id + "] running (" + plan[i].reason + ")");
-      threads.emplace_back(run_stage, i);
-      progress_made = true;
+      bool all_settled = true;
+      for (auto s : state) all_settled &= s != kWaiting && s != kRunning;
+      if (all_settled) break;
+      if (!progress_made) cv.wait(lock);
     }
-    bool all_settled = true;
-    for (auto s : state) all_settled &= s != kWaiting && s != kRunning;
-    if (all_settled) break;
-    if (!progress_made) cv.wait(lock);
+  } catch (...) {
+    failure = std::current_exception();
+    cv.wait(lock, [&] { return running == 0; });
   }
   lock.unlock();
   for (auto& t : threads) t.join();
   progress_.end_stages();
+  if (failure) std::rethrow_exception(failure);
   std::string status = first_error.empty() ? "done" : "failed";
   store_.finish_run(run.id, status, first_error);
   return status;

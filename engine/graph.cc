@@ -64,38 +64,36 @@ Graph Graph::build(const PipelineSpec& pipeline, const Registry& registry) {
 
   // Resolve inputs now that every stage is known.
   for (auto& gs : g.stages_) {
-    visit_fields(gs.params, gs.kind->schema, FieldType::kInput,
-                 [&](const std::string& ptr, const nlohmann::json& v) {
-                   std::string ref = v.get<std::string>();
-                   Mark mark = gs.marks.count(ptr) ? gs.marks[ptr] : gs.spec.mark;
-                   size_t dot = ref.find('.');
-                   std::string id = ref.substr(0, dot);
-                   std::string output = dot == std::string::npos ? "" : ref.substr(dot + 1);
-                   int producer = g.index_of(id);
-                   if (producer < 0) {
-                     std::string msg = "stage '" + gs.spec.id + "': " + ptr.substr(1) +
-                                       ": no stage '" + id + "'";
-                     std::string near = closest(id, ids);
-                     if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-                     throw ConfigError(msg).at(mark).hint("stages: " + join(ids));
-                   }
-                   const auto& outs = g.stages_[producer].kind->outputs;
-                   if (output.empty() && outs.size() > 1)
-                     throw ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) + ": stage '" + id +
-                                       "' has several outputs; name one")
-                         .at(mark)
-                         .hint("write one of: " + id + "." + join(outs, ", " + id + "."));
-                   if (!output.empty() && std::find(outs.begin(), outs.end(), output) == outs.end())
-                     throw ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) + ": stage '" + id +
-                                       "' has no output '" + output + "'")
-                         .at(mark)
-                         .hint(outs.empty() ? "write just '" + id + "'"
-                                            : "outputs: " + join(outs));
-                   if (outs.size() == 1 && output.empty()) output = outs[0];
-                   gs.inputs.push_back({ptr, producer, output});
-                   if (std::find(gs.deps.begin(), gs.deps.end(), producer) == gs.deps.end())
-                     gs.deps.push_back(producer);
-                 });
+    visit_fields(
+        gs.params, gs.kind->schema, FieldType::kInput, [&](const std::string& ptr, const nlohmann::json& v) {
+          std::string ref = v.get<std::string>();
+          Mark mark = gs.marks.count(ptr) ? gs.marks[ptr] : gs.spec.mark;
+          size_t dot = ref.find('.');
+          std::string id = ref.substr(0, dot);
+          std::string output = dot == std::string::npos ? "" : ref.substr(dot + 1);
+          int producer = g.index_of(id);
+          if (producer < 0) {
+            std::string msg = "stage '" + gs.spec.id + "': " + ptr.substr(1) + ": no stage '" + id + "'";
+            std::string near = closest(id, ids);
+            if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+            throw ConfigError(msg).at(mark).hint("stages: " + join(ids));
+          }
+          const auto& outs = g.stages_[producer].kind->outputs;
+          if (output.empty() && outs.size() > 1)
+            throw ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) + ": stage '" + id +
+                              "' has several outputs; name one")
+                .at(mark)
+                .hint("write one of: " + id + "." + join(outs, ", " + id + "."));
+          if (!output.empty() && std::find(outs.begin(), outs.end(), output) == outs.end())
+            throw ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) + ": stage '" + id +
+                              "' has no output '" + output + "'")
+                .at(mark)
+                .hint(outs.empty() ? "write just '" + id + "'" : "outputs: " + join(outs));
+          if (outs.size() == 1 && output.empty()) output = outs[0];
+          gs.inputs.push_back({ptr, producer, output});
+          if (std::find(gs.deps.begin(), gs.deps.end(), producer) == gs.deps.end())
+            gs.deps.push_back(producer);
+        });
   }
 
   // Topological order by depth-first search; a back edge is a cycle.  The
@@ -148,7 +146,8 @@ Graph Graph::build(const PipelineSpec& pipeline, const Registry& registry) {
 }
 
 std::string Graph::dot() const {
-  std::string out = "digraph \"" + pipeline_.name + "\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+  std::string out =
+      "digraph \"" + pipeline_.name + "\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
   for (const auto& s : stages_)
     out += "  \"" + s.spec.id + "\" [label=\"" + s.spec.id + "\\n(" + s.spec.kind + ")\"];\n";
   for (const auto& s : stages_)

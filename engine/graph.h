@@ -16,9 +16,9 @@
 namespace pipe {
 
 struct Edge {
-  std::string param;    // JSON pointer of the input parameter ("/input", "/inputs/1")
-  int producer = -1;    // index into Graph::stages()
-  std::string output;   // producer's output name, "" for a single output
+  std::string param;   // JSON pointer of the input parameter ("/input", "/inputs/1")
+  int producer = -1;   // index into Graph::stages()
+  std::string output;  // producer's output name, "" for a single output
 };
 
 struct GraphStage {

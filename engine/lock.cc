@@ -1,7 +1,6 @@
 #include "engine/posix.h"  // first: see posix.h
 #include "engine/lock.h"
 
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>

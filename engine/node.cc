@@ -40,10 +40,14 @@ Node Node::null(Mark mark) {
 
 const char* Node::type_name() const {
   switch (type_) {
-    case Type::kNull: return "null";
-    case Type::kScalar: return "a scalar";
-    case Type::kSequence: return "a list";
-    case Type::kMap: return "a mapping";
+    case Type::kNull:
+      return "null";
+    case Type::kScalar:
+      return "a scalar";
+    case Type::kSequence:
+      return "a list";
+    case Type::kMap:
+      return "a mapping";
   }
   return "?";
 }
@@ -116,8 +120,7 @@ Node convert(const YAML::Node& y, const std::string& file) {
       Node map = Node::map(mark);
       for (const auto& kv : y) {
         Mark key_mark = to_mark(kv.first.Mark(), file);
-        if (!kv.first.IsScalar())
-          throw ConfigError("mapping keys must be plain names").at(key_mark);
+        if (!kv.first.IsScalar()) throw ConfigError("mapping keys must be plain names").at(key_mark);
         std::string key = kv.first.Scalar();
         if (const Node::Entry* first = map.find_entry(key))
           throw ConfigError("duplicate key '" + key + "' (first defined at line " +
@@ -157,12 +160,13 @@ Node load_yaml_file(const std::string& path) {
 
 std::string to_flow(const Node& node) {
   switch (node.type()) {
-    case Node::Type::kNull: return "null";
-    case Node::Type::kScalar: return node.text();
+    case Node::Type::kNull:
+      return "null";
+    case Node::Type::kScalar:
+      return node.text();
     case Node::Type::kSequence: {
       std::string out = "[";
-      for (size_t i = 0; i < node.items().size(); ++i)
-        out += (i ? ", " : "") + to_flow(node.items()[i]);
+      for (size_t i = 0; i < node.items().size(); ++i) out += (i ? ", " : "") + to_flow(node.items()[i]);
       return out + "]";
     }
     case Node::Type::kMap: {

@@ -38,7 +38,7 @@ class Node {
   // Directory that relative paths in this value are resolved against.
   const std::string& base_dir() const { return base_dir_; }
   void set_base_dir(const std::string& dir);  // recursive
-  void relocate(const Mark& mark);             // recursive: every position becomes `mark`
+  void relocate(const Mark& mark);            // recursive: every position becomes `mark`
 
   // Scalars.
   const std::string& text() const { return text_; }

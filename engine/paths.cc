@@ -12,9 +12,7 @@ std::string absolute_path(const std::string& path) {
   return p.lexically_normal().string();
 }
 
-std::string parent_dir(const std::string& path) {
-  return fs::path(path).parent_path().string();
-}
+std::string parent_dir(const std::string& path) { return fs::path(path).parent_path().string(); }
 
 std::string join_path(const std::string& dir, const std::string& rel) {
   return (fs::path(dir) / rel).lexically_normal().string();

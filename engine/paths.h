@@ -5,7 +5,7 @@
 
 namespace pipe {
 
-std::string absolute_path(const std::string& path);        // lexically normal, absolute
+std::string absolute_path(const std::string& path);  // lexically normal, absolute
 std::string parent_dir(const std::string& path);
 std::string join_path(const std::string& dir, const std::string& rel);  // rel if absolute
 // `path` resolved against `base_dir` unless absolute, then made absolute.

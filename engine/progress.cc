@@ -61,8 +61,10 @@ void Progress::draw_locked() {
   for (const auto& s : stages_) id_width = std::max(id_width, s.id.size());
   for (const auto& s : stages_) {
     char buf[64] = "";
-    if (s.status == "running") std::snprintf(buf, sizeof buf, "%s", format_seconds(since(s.started)).c_str());
-    else if (s.seconds >= 0) std::snprintf(buf, sizeof buf, "%s", format_seconds(s.seconds).c_str());
+    if (s.status == "running")
+      std::snprintf(buf, sizeof buf, "%s", format_seconds(since(s.started)).c_str());
+    else if (s.seconds >= 0)
+      std::snprintf(buf, sizeof buf, "%s", format_seconds(s.seconds).c_str());
     std::string row = std::string("  ") + marker(s.status, tick_) + " " + s.id +
                       std::string(id_width - s.id.size() + 2, ' ') + s.status;
     if (*buf) row += std::string(s.status.size() < 8 ? 8 - s.status.size() : 1, ' ') + buf;
@@ -119,8 +121,8 @@ std::string Progress::bar_text(const std::string& label, long done, long total, 
   double rate = elapsed > 0 ? done / elapsed : 0;
   double eta = rate > 0 ? (total - done) / rate : 0;
   char nums[200];
-  std::snprintf(nums, sizeof nums, "%ld/%ld %s, %.0f %s/s, %s %s", done, total, unit.c_str(), rate, unit.c_str(),
-                final ? "took" : "eta", format_seconds(final ? elapsed : eta).c_str());
+  std::snprintf(nums, sizeof nums, "%ld/%ld %s, %.0f %s/s, %s %s", done, total, unit.c_str(), rate,
+                unit.c_str(), final ? "took" : "eta", format_seconds(final ? elapsed : eta).c_str());
   std::string out = label + " ";
   if (tty_) {
     const int kWidth = 24;
@@ -151,7 +153,9 @@ void Progress::bar(const std::string& label, long done, long total, const std::s
   bool final = done >= total;
   double since_print = std::chrono::duration<double>(now - clock.last_print).count();
   if (!final && since_print < (tty_ ? 0.1 : 5.0)) {
-    if (tty_) bars_[std::this_thread::get_id()] = bar_text(label, done, total, unit, extra, since(clock.start), false);
+    if (tty_)
+      bars_[std::this_thread::get_id()] =
+          bar_text(label, done, total, unit, extra, since(clock.start), false);
     return;
   }
   clock.last_print = now;
@@ -187,8 +191,10 @@ void Progress::stage(const std::string& id, const std::string& status, const std
   std::lock_guard<std::mutex> lock(mu_);
   auto it = std::find_if(stages_.begin(), stages_.end(), [&](const StageLine& s) { return s.id == id; });
   if (it == stages_.end()) it = stages_.insert(stages_.end(), {id, "pending", {}, -1});
-  if (status == "running") it->started = std::chrono::steady_clock::now();
-  else if (it->status == "running") it->seconds = since(it->started);
+  if (status == "running")
+    it->started = std::chrono::steady_clock::now();
+  else if (it->status == "running")
+    it->seconds = since(it->started);
   it->status = status;
   if (status != "running") bars_.erase(std::this_thread::get_id());
   if (!tty_) {
@@ -216,9 +222,13 @@ void Progress::end_stages() {
 
 std::string format_seconds(double s) {
   char buf[32];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.2fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(std::fmod(s, 60)));
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s / 3600), static_cast<int>(std::fmod(s, 3600) / 60));
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.2fs", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(std::fmod(s, 60)));
+  else
+    std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s / 3600),
+                  static_cast<int>(std::fmod(s, 3600) / 60));
   return buf;
 }
 

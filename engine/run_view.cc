@@ -6,11 +6,11 @@ namespace pipe {
 
 using json = nlohmann::json;
 
-const std::vector<std::string> kRunSummaryKeys = {"id", "name", "experiment", "variant", "seed", "status",
-                                                  "metrics", "accuracy", "macro_f1", "loss"};
-const std::vector<std::string> kRunDetailKeys = {"id", "name", "status", "error", "stages", "epochs", "kind",
-                                                 "key", "seconds", "metrics", "epoch", "train_loss",
-                                                 "train_accuracy", "val_loss", "val_accuracy", "lr"};
+const std::vector<std::string> kRunSummaryKeys = {"id",     "name",    "experiment", "variant",  "seed",
+                                                  "status", "metrics", "accuracy",   "macro_f1", "loss"};
+const std::vector<std::string> kRunDetailKeys = {
+    "id",      "name",    "status", "error",      "stages",         "epochs",   "kind",         "key",
+    "seconds", "metrics", "epoch",  "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"};
 
 nlohmann::ordered_json ordered(const json& value, const std::vector<std::string>& key_order) {
   if (value.is_array()) {
@@ -40,7 +40,8 @@ json headline_metrics(const Store& store, const RunRecord& run) {
 }
 
 json run_epochs(const Store& store, const RunRecord& run) {
-  static const char* kFields[] = {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"};
+  static const char* kFields[] = {"epoch",        "train_loss", "train_accuracy", "val_loss",
+                                  "val_accuracy", "lr",         "seconds"};
   for (const auto& s : store.stage_runs(run.id)) {
     if (s.key.empty()) continue;
     json rows = store.epochs(s.key);
@@ -57,9 +58,13 @@ json run_epochs(const Store& store, const RunRecord& run) {
 }
 
 json run_summary(const Store& store, const RunRecord& run) {
-  return {{"id", run.id},           {"name", run.name},     {"experiment", run.experiment.empty() ? json() : json(run.experiment)},
+  return {{"id", run.id},
+          {"name", run.name},
+          {"experiment", run.experiment.empty() ? json() : json(run.experiment)},
           {"variant", run.variant.empty() ? json() : json(run.variant)},
-          {"seed", run.seed},       {"status", run.status}, {"metrics", headline_metrics(store, run)}};
+          {"seed", run.seed},
+          {"status", run.status},
+          {"metrics", headline_metrics(store, run)}};
 }
 
 json run_detail(const Store& store, const RunRecord& run) {
@@ -74,12 +79,9 @@ json run_detail(const Store& store, const RunRecord& run) {
                       {"seconds", s.seconds},
                       {"metrics", metrics}});
   }
-  return {{"id", run.id},
-          {"name", run.name},
-          {"status", run.status},
-          {"error", run.error.empty() ? json() : json(run.error)},
-          {"stages", stages},
-          {"epochs", run_epochs(store, run)}};
+  return {{"id", run.id},         {"name", run.name},
+          {"status", run.status}, {"error", run.error.empty() ? json() : json(run.error)},
+          {"stages", stages},     {"epochs", run_epochs(store, run)}};
 }
 
 }  // namespace pipe

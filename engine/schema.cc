@@ -44,8 +44,14 @@ bool parse_int(const std::string& s, long long* out) {
 
 bool parse_float(const std::string& s, double* out) {
   if (s.empty()) return false;
-  if (s == ".inf" || s == "+.inf") { *out = INFINITY; return true; }
-  if (s == "-.inf") { *out = -INFINITY; return true; }
+  if (s == ".inf" || s == "+.inf") {
+    *out = INFINITY;
+    return true;
+  }
+  if (s == "-.inf") {
+    *out = -INFINITY;
+    return true;
+  }
   char* end = nullptr;
   errno = 0;
   double v = std::strtod(s.c_str(), &end);
@@ -55,25 +61,43 @@ bool parse_float(const std::string& s, double* out) {
 }
 
 bool parse_bool(const std::string& s, bool* out) {
-  if (s == "true" || s == "True" || s == "yes" || s == "on") { *out = true; return true; }
-  if (s == "false" || s == "False" || s == "no" || s == "off") { *out = false; return true; }
+  if (s == "true" || s == "True" || s == "yes" || s == "on") {
+    *out = true;
+    return true;
+  }
+  if (s == "false" || s == "False" || s == "no" || s == "off") {
+    *out = false;
+    return true;
+  }
   return false;
 }
 
 const char* type_word(const Field& f) {
   switch (f.type) {
-    case FieldType::kBool: return "true or false";
-    case FieldType::kInt: return "an integer";
-    case FieldType::kFloat: return "a number";
-    case FieldType::kString: return "a string";
-    case FieldType::kEnum: return "one of the allowed values";
-    case FieldType::kFile: return "a file path";
-    case FieldType::kDir: return "a folder path";
-    case FieldType::kInput: return "a stage name (stage or stage.output)";
-    case FieldType::kList: return "a list";
-    case FieldType::kMap: return "a mapping";
-    case FieldType::kAny: return "a value";
-    case FieldType::kFileOrAny: return "a file path or an inline value";
+    case FieldType::kBool:
+      return "true or false";
+    case FieldType::kInt:
+      return "an integer";
+    case FieldType::kFloat:
+      return "a number";
+    case FieldType::kString:
+      return "a string";
+    case FieldType::kEnum:
+      return "one of the allowed values";
+    case FieldType::kFile:
+      return "a file path";
+    case FieldType::kDir:
+      return "a folder path";
+    case FieldType::kInput:
+      return "a stage name (stage or stage.output)";
+    case FieldType::kList:
+      return "a list";
+    case FieldType::kMap:
+      return "a mapping";
+    case FieldType::kAny:
+      return "a value";
+    case FieldType::kFileOrAny:
+      return "a file path or an inline value";
   }
   return "a value";
 }
@@ -86,8 +110,7 @@ std::string describe(const Node& n) {
 json validate_field(const Node& node, const Field& f, MarkTable* marks, const std::string& ptr) {
   if (marks) (*marks)[ptr] = node.mark();
   auto wrong = [&]() {
-    return ConfigError(f.name + ": expected " + type_word(f) + ", got " + describe(node))
-        .at(node.mark());
+    return ConfigError(f.name + ": expected " + type_word(f) + ", got " + describe(node)).at(node.mark());
   };
   switch (f.type) {
     case FieldType::kBool: {

@@ -76,8 +76,8 @@ using MarkTable = std::map<std::string, Mark>;
 // missing required keys are ConfigErrors at their position.  `also_known`
 // names keys the caller handles itself (a stage's id and kind), so they are
 // listed among the known keys in messages.
-json validate(const Node& node, const Schema& schema, MarkTable* marks,
-              const std::string& pointer = "", const std::vector<std::string>& also_known = {});
+json validate(const Node& node, const Schema& schema, MarkTable* marks, const std::string& pointer = "",
+              const std::vector<std::string>& also_known = {});
 
 // Converts a scalar or tree without a schema: "3" → 3, "0.5" → 0.5,
 // "true" → true, "~" → null, quoted scalars stay strings.

@@ -181,13 +181,14 @@ RunRecord Store::create_run(RunRecord run) {
     while (names.executeStep()) {
       std::string name = names.getColumn(0).getString();
       size_t hash = name.rfind('#');
-      int n = hash == std::string::npos || hash < run.base_name.size() ? 1 : std::atoi(name.c_str() + hash + 1);
+      int n =
+          hash == std::string::npos || hash < run.base_name.size() ? 1 : std::atoi(name.c_str() + hash + 1);
       highest = std::max(highest, n);
     }
     run.name = highest == 0 ? run.base_name : run.base_name + "#" + std::to_string(highest + 1);
     run.id = new_run_id();
-    SQLite::Statement q(*db_, std::string("INSERT INTO runs(") + kRunColumns +
-                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement q(
+        *db_, std::string("INSERT INTO runs(") + kRunColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, run.id);
     q.bind(2, run.name);
     q.bind(3, run.base_name);
@@ -231,9 +232,10 @@ int Store::mark_interrupted(bool holding_lock) {
       if (holding_lock || !alive) dead.push_back(q.getColumn(0).getString());
     }
     for (const auto& id : dead) {
-      for (const char* sql : {"UPDATE runs SET status = 'interrupted' WHERE id = ?",
-                              "UPDATE stage_runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'",
-                              "UPDATE stage_runs SET status = 'skipped' WHERE run_id = ? AND status = 'pending'"}) {
+      for (const char* sql :
+           {"UPDATE runs SET status = 'interrupted' WHERE id = ?",
+            "UPDATE stage_runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'",
+            "UPDATE stage_runs SET status = 'skipped' WHERE run_id = ? AND status = 'pending'"}) {
         SQLite::Statement u(*db_, sql);
         u.bind(1, id);
         u.exec();
@@ -255,8 +257,8 @@ std::vector<RunRecord> Store::runs() const {
 void Store::delete_runs(const std::vector<std::string>& run_ids) {
   transaction([&] {
     for (const auto& id : run_ids)
-      for (const char* sql : {"DELETE FROM stage_runs WHERE run_id = ?", "DELETE FROM evaluations WHERE run_id = ?",
-                              "DELETE FROM runs WHERE id = ?"}) {
+      for (const char* sql : {"DELETE FROM stage_runs WHERE run_id = ?",
+                              "DELETE FROM evaluations WHERE run_id = ?", "DELETE FROM runs WHERE id = ?"}) {
         SQLite::Statement q(*db_, sql);
         q.bind(1, id);
         q.exec();
@@ -295,7 +297,8 @@ RunRecord Store::find_run(const std::string& ref) const {
       .hint("`pipe runs` lists the runs; RUN is an id, a unique id prefix or a name");
 }
 
-std::optional<StageRunRecord> Store::finished_stage(const std::string& run_id, const std::string& stage) const {
+std::optional<StageRunRecord> Store::finished_stage(const std::string& run_id,
+                                                    const std::string& stage) const {
   std::optional<StageRunRecord> by_kind;
   for (const auto& s : stage_runs(run_id)) {
     if ((s.status != "ran" && s.status != "cached") || !has_result(s.key)) continue;
@@ -339,11 +342,11 @@ std::optional<StageRunRecord> Store::previous_stage_run(const std::string& base_
                                                         const std::string& stage_id) const {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   SQLite::Statement q(*db_,
-                       "SELECT s.run_id, s.stage_id, s.kind, s.key, s.status, s.reason, s.error, s.seconds,"
-                       " s.params_hash, s.inputs_hash, s.sources_hash, s.position"
-                       " FROM stage_runs s JOIN runs r ON r.id = s.run_id"
-                       " WHERE r.base_name = ? AND s.stage_id = ? AND s.key != ''"
-                       " ORDER BY r.started DESC, r.rowid DESC LIMIT 1");
+                      "SELECT s.run_id, s.stage_id, s.kind, s.key, s.status, s.reason, s.error, s.seconds,"
+                      " s.params_hash, s.inputs_hash, s.sources_hash, s.position"
+                      " FROM stage_runs s JOIN runs r ON r.id = s.run_id"
+                      " WHERE r.base_name = ? AND s.stage_id = ? AND s.key != ''"
+                      " ORDER BY r.started DESC, r.rowid DESC LIMIT 1");
   q.bind(1, base_name);
   q.bind(2, stage_id);
   if (!q.executeStep()) return std::nullopt;
@@ -372,7 +375,8 @@ std::optional<StageResult> Store::result(const std::string& key) const {
 
 void Store::publish(const StageResult& result, const json& tables, const StageRunRecord& stage_run) {
   transaction([&] {
-    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO results(key, kind, metrics, seconds, created) VALUES(?,?,?,?,?)");
+    SQLite::Statement q(
+        *db_, "INSERT OR REPLACE INTO results(key, kind, metrics, seconds, created) VALUES(?,?,?,?,?)");
     q.bind(1, result.key);
     q.bind(2, result.kind);
     q.bind(3, result.metrics.dump());
@@ -516,7 +520,8 @@ void Store::flush_hashes() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   if (pending_hashes_.empty()) return;
   transaction([&] {
-    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO file_hashes(path, size, mtime_ns, hash) VALUES(?,?,?,?)");
+    SQLite::Statement q(*db_,
+                        "INSERT OR REPLACE INTO file_hashes(path, size, mtime_ns, hash) VALUES(?,?,?,?)");
     for (const auto& [path, st, hash] : pending_hashes_) {
       q.bind(1, path);
       q.bind(2, static_cast<int64_t>(st.size));

@@ -30,16 +30,16 @@ using json = nlohmann::json;
 
 struct RunRecord {
   std::string id;
-  std::string name;       // with "#N" when not the first of its base name
+  std::string name;  // with "#N" when not the first of its base name
   std::string base_name;
   std::string experiment;
   std::string variant;
   long long seed = 0;
   int point = -1;
-  std::string file;       // the YAML file run
-  std::string status;     // running | done | failed | interrupted
+  std::string file;    // the YAML file run
+  std::string status;  // running | done | failed | interrupted
   std::string error;
-  double started = 0;     // unix seconds
+  double started = 0;  // unix seconds
   double finished = 0;
   int pid = 0;
   json overrides = json::object();
@@ -57,7 +57,7 @@ struct StageRunRecord {
   std::string error;
   double seconds = 0;
   std::string params_hash, inputs_hash, sources_hash;
-  int position = 0;    // order in the pipeline
+  int position = 0;  // order in the pipeline
 };
 
 struct StageResult {
@@ -120,7 +120,7 @@ class Store : public HashCache {
   void publish(const StageResult& result, const json& tables, const StageRunRecord& stage_run);
   void drop_result(const std::string& key);
   std::vector<std::string> result_keys() const;
-  json tables(const std::string& key) const;          // {name: value}
+  json tables(const std::string& key) const;                          // {name: value}
   json table(const std::string& key, const std::string& name) const;  // null if absent
 
   // Per-epoch history of a stage key.

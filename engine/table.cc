@@ -23,8 +23,10 @@ bool looks_numeric(const std::string& s) {
   if (s.empty() || s == "-") return false;
   size_t digits = 0;
   for (char c : s) {
-    if (c >= '0' && c <= '9') ++digits;
-    else if (c != '.' && c != '-' && c != '+' && c != '%' && c != 'e' && c != 'x' && c != 's') return false;
+    if (c >= '0' && c <= '9')
+      ++digits;
+    else if (c != '.' && c != '-' && c != '+' && c != '%' && c != 'e' && c != 'x' && c != 's')
+      return false;
   }
   return digits > 0;
 }
@@ -85,7 +87,8 @@ std::string Table::markdown() const {
 std::string Table::csv() const {
   auto render = [&](const std::vector<std::string>& row) {
     std::string line;
-    for (size_t c = 0; c < header_.size(); ++c) line += (c ? "," : "") + csv_cell(c < row.size() ? row[c] : "");
+    for (size_t c = 0; c < header_.size(); ++c)
+      line += (c ? "," : "") + csv_cell(c < row.size() ? row[c] : "");
     return line + "\n";
   };
   std::string out = render(header_);

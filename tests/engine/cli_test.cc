@@ -82,7 +82,8 @@ TEST_CASE("runs and show print the documented JSON shapes", "[cli][json]") {
   REQUIRE(all.is_array());
   REQUIRE(all.size() == 1);
   const json& r = all[0];
-  CHECK(keys_of(r) == std::set<std::string>{"id", "name", "experiment", "variant", "seed", "status", "metrics"});
+  CHECK(keys_of(r) ==
+        std::set<std::string>{"id", "name", "experiment", "variant", "seed", "status", "metrics"});
   CHECK(keys_of(r["metrics"]) == std::set<std::string>{"accuracy", "macro_f1", "loss"});
   CHECK(r["name"] == "demo");
   CHECK(r["status"] == "done");
@@ -107,8 +108,8 @@ TEST_CASE("runs and show print the documented JSON shapes", "[cli][json]") {
   CHECK(show["stages"][2]["metrics"] == json::object());  // ran, recorded no metric
   REQUIRE(show["epochs"].size() == 2);
   for (const auto& e : show["epochs"])
-    CHECK(keys_of(e) == std::set<std::string>{"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
-                                              "lr", "seconds"});
+    CHECK(keys_of(e) == std::set<std::string>{"epoch", "train_loss", "train_accuracy", "val_loss",
+                                              "val_accuracy", "lr", "seconds"});
   CHECK(show["epochs"][1]["epoch"] == 2);
 
   // CSV and table forms have a header and one row per run.
@@ -148,15 +149,15 @@ TEST_CASE("exit codes: 1 when a stage fails, 2 for bad configuration", "[cli][ex
   CHECK(q.pipe({"run", "missing.yaml"}).code == 2);
   CHECK(q.pipe({"run"}).code == 2);
   CHECK(q.pipe({"frobnicate"}).err.rfind("pipe: error: unknown command 'frobnicate'", 0) == 0);
-  CHECK(q.pipe({"run", "p.yaml", "--jobz", "2"}).err.rfind("pipe: error: --jobz: unknown option for pipe run (did you mean --jobs?)", 0) == 0);
+  CHECK(q.pipe({"run", "p.yaml", "--jobz", "2"})
+            .err.rfind("pipe: error: --jobz: unknown option for pipe run (did you mean --jobs?)", 0) == 0);
   CHECK(q.pipe({"show", "nope"}).code == 2);
   CHECK(p.pipe({"show", "nope"}).err.rfind("pipe: error: no run 'nope' in results", 0) == 0);
 }
 
 TEST_CASE("a source file missing in any run stops before the first runs", "[cli][exit]") {
   Project p;
-  write_text(p.dir / "exp.yaml",
-             "pipeline: p.yaml\nvariants:\n  good: {}\n  bad: {src.path: nothere.txt}\n");
+  write_text(p.dir / "exp.yaml", "pipeline: p.yaml\nvariants:\n  good: {}\n  bad: {src.path: nothere.txt}\n");
   CliResult r = p.pipe({"run", "exp.yaml"});
   CHECK(r.code == 2);
   CHECK(r.err.find("nothere.txt") != std::string::npos);

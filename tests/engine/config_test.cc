@@ -53,7 +53,8 @@ TEST_CASE("a valid pipeline has no error", "[config]") {
 TEST_CASE("malformed YAML gives its 1-based position", "[config]") {
   Fixture f;
   CHECK(f.error(base_with("   suffix: x\n")) == "p.yaml:10:4: malformed YAML: end of sequence not found");
-  CHECK(f.error(base_with("    suffix: [1, 2\n")) == "p.yaml:11:1: malformed YAML: end of sequence flow not found");
+  CHECK(f.error(base_with("    suffix: [1, 2\n")) ==
+        "p.yaml:11:1: malformed YAML: end of sequence flow not found");
 }
 
 TEST_CASE("an unknown key lists the known keys and suggests the closest", "[config]") {
@@ -73,8 +74,10 @@ TEST_CASE("a wrong type says what was expected and what was found", "[config]") 
   Fixture f;
   CHECK(f.error(base_with("    with_seed: maybe\n")) ==
         "p.yaml:10:16: stage 'a': with_seed: expected true or false, got 'maybe'");
-  CHECK(f.error(base_with("    suffix: [1, 2]\n")) == "p.yaml:10:13: stage 'a': suffix: expected a string, got a list");
-  CHECK(f.error(replaced(kBase, "seed: 7", "seed: abc")) == "p.yaml:2:7: seed: expected an integer, got 'abc'");
+  CHECK(f.error(base_with("    suffix: [1, 2]\n")) ==
+        "p.yaml:10:13: stage 'a': suffix: expected a string, got a list");
+  CHECK(f.error(replaced(kBase, "seed: 7", "seed: abc")) ==
+        "p.yaml:2:7: seed: expected an integer, got 'abc'");
   CHECK(f.error(base_with("  - id: s\n    kind: score\n    input: a\n    epochs: 2.5\n")) ==
         "p.yaml:13:13: stage 's': epochs: expected an integer, got '2.5'");
 }
@@ -90,8 +93,10 @@ TEST_CASE("a missing required key points at the mapping that lacks it", "[config
 
 TEST_CASE("a duplicate key is an error, not silently the first", "[config]") {
   Fixture f;
-  CHECK(f.error(base_with("    input: a\n")) == "p.yaml:10:5: duplicate key 'input' (first defined at line 9)");
-  CHECK(f.error("name: x\nname: y\nstages: []\n") == "p.yaml:2:1: duplicate key 'name' (first defined at line 1)");
+  CHECK(f.error(base_with("    input: a\n")) ==
+        "p.yaml:10:5: duplicate key 'input' (first defined at line 9)");
+  CHECK(f.error("name: x\nname: y\nstages: []\n") ==
+        "p.yaml:2:1: duplicate key 'name' (first defined at line 1)");
   // Inside a flow mapping too.
   CHECK(f.error(base_with("  - {id: b, kind: append, input: a, input: src}\n")) ==
         "p.yaml:10:37: duplicate key 'input' (first defined at line 10)");
@@ -133,12 +138,14 @@ TEST_CASE("a cycle prints its path in data-flow order", "[config]") {
       "    kind: append\n"
       "    input: b\n";
   CHECK(f.error(yaml) == "p.yaml:8:12: cycle in stage inputs: a -> b -> c -> a");
-  CHECK(f.error("stages:\n  - {id: a, kind: append, input: a}\n") == "p.yaml:2:34: cycle in stage inputs: a -> a");
+  CHECK(f.error("stages:\n  - {id: a, kind: append, input: a}\n") ==
+        "p.yaml:2:34: cycle in stage inputs: a -> a");
 }
 
 TEST_CASE("a duplicate stage id names the first", "[config]") {
   Fixture f;
-  CHECK(f.error(replaced(kBase, "id: a", "id: src")) == "p.yaml:7:9: duplicate stage id 'src' (first defined at line 4)");
+  CHECK(f.error(replaced(kBase, "id: a", "id: src")) ==
+        "p.yaml:7:9: duplicate stage id 'src' (first defined at line 4)");
 }
 
 TEST_CASE("other structural errors", "[config]") {
@@ -146,24 +153,30 @@ TEST_CASE("other structural errors", "[config]") {
   CHECK(f.error("") == "p.yaml: the file is empty");
   CHECK(f.error("- a\n- b\n") == "p.yaml:1:1: a pipeline: expected a mapping, got a list");
   CHECK(f.error("name: x\nstages: []\n") == "p.yaml:2:9: stages: the list is empty");
-  CHECK(f.error("stages:\n  - source\n") == "p.yaml:2:5: a stage must be a mapping with id and kind, got a scalar");
+  CHECK(f.error("stages:\n  - source\n") ==
+        "p.yaml:2:5: a stage must be a mapping with id and kind, got a scalar");
   CHECK(f.error(replaced(kBase, "id: a", "id: a.b")) == "p.yaml:7:9: stage id 'a.b' must be a plain name");
-  CHECK(f.error(base_with("    suffix: x\n    with_seed: [\n")) == "p.yaml:12:1: malformed YAML: end of sequence flow not found");
+  CHECK(f.error(base_with("    suffix: x\n    with_seed: [\n")) ==
+        "p.yaml:12:1: malformed YAML: end of sequence flow not found");
 }
 
 TEST_CASE("option --set errors name the override", "[config][set]") {
   Fixture f;
   CHECK(f.error(kBase, {"nope.x=1"}) == "--set nope.x: no stage 'nope' in pipeline 'demo'");
-  CHECK(f.error(kBase, {"srcc.path=x"}) == "--set srcc.path: no stage 'srcc' in pipeline 'demo' (did you mean 'src'?)");
+  CHECK(f.error(kBase, {"srcc.path=x"}) ==
+        "--set srcc.path: no stage 'srcc' in pipeline 'demo' (did you mean 'src'?)");
   CHECK(f.error(kBase, {"a.with_seed=maybe"}) ==
         "--set a.with_seed: stage 'a': with_seed: expected true or false, got 'maybe'");
-  CHECK(f.error(kBase, {"a.sufix=x"}) == "--set a.sufix: stage 'a': unknown key 'sufix' (did you mean 'suffix'?)");
-  CHECK(f.error(kBase, {"a.suffix=[1"}) == "--set a.suffix: the value is not valid YAML: end of sequence flow not found");
+  CHECK(f.error(kBase, {"a.sufix=x"}) ==
+        "--set a.sufix: stage 'a': unknown key 'sufix' (did you mean 'suffix'?)");
+  CHECK(f.error(kBase, {"a.suffix=[1"}) ==
+        "--set a.suffix: the value is not valid YAML: end of sequence flow not found");
   CHECK(f.error(kBase, {"a.suffix"}) == "--set a.suffix: expected KEY=VALUE, e.g. train.epochs=3");
   CHECK(f.error(kBase, {"a..x=1"}) == "--set a..x: empty part in key 'a..x'");
   CHECK(f.error(kBase, {"a.id=b"}) == "--set a.id: the id of a stage cannot be overridden");
   CHECK(f.error(kBase, {"a.input.x=1"}) == "--set a.input.x: 'a.input' is a scalar, not a mapping");
-  CHECK(f.error(kBase, {"a.suffix.x=1"}) == "--set a.suffix.x: stage 'a': suffix: expected a string, got a mapping");
+  CHECK(f.error(kBase, {"a.suffix.x=1"}) ==
+        "--set a.suffix.x: stage 'a': suffix: expected a string, got a mapping");
   CHECK(f.error(kBase, {"seed=x"}) == "--set seed: seed: expected an integer, got 'x'");
   CHECK(f.error(kBase, {"a.input=nope"}) == "--set a.input: stage 'a': input: no stage 'nope'");
 }
@@ -189,8 +202,7 @@ TEST_CASE("paths in YAML are relative to the file, --set paths to the current fo
   TempDir dir;
   write_text(dir / "sub/data.txt", "in sub");
   write_text(dir / "cwd/data.txt", "in cwd");
-  write_text(dir / "sub/p.yaml",
-             "stages:\n  - id: src\n    kind: source\n    path: data.txt\n");
+  write_text(dir / "sub/p.yaml", "stages:\n  - id: src\n    kind: source\n    path: data.txt\n");
   std::string old = std::filesystem::current_path().string();
   std::filesystem::current_path(dir / "cwd");
   std::vector<RunSpec> from_file, from_set;

@@ -80,8 +80,8 @@ TEST_CASE("a run killed mid-stage resumes and leaves the store intact", "[crash]
   auto artifacts = entries(dir / "results/artifacts");
   REQUIRE(artifacts.size() == 4);
   for (const auto& key : artifacts) CHECK(fs::exists(dir / ("results/artifacts/" + key + "/out.txt")));
-  CHECK(read_text(dir / ("results/artifacts/" + resumed["stages"][2]["key"].get<std::string>() + "/out.txt")) ==
-        "hello-a!");
+  CHECK(read_text(dir / ("results/artifacts/" + resumed["stages"][2]["key"].get<std::string>() +
+                         "/out.txt")) == "hello-a!");
   SQLite::Database db(dir / "results/pipe.db", SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
   CHECK(db.execAndGet("SELECT COUNT(*) FROM results").getInt() == 4);

@@ -30,8 +30,10 @@ TEST_CASE("file errors name the path and the reason", "[disk]") {
   TempDir dir;
   RealDisk disk;
   CHECK_THROWS_WITH(disk.write_file(dir / "no/such/dir/a.txt", "x"),
-                    dir / "no/such/dir/a.txt.tmp." + std::to_string(::getpid()) + ": cannot create: No such file or directory");
-  CHECK_THROWS_WITH(disk.read_file(dir / "none.txt"), dir / "none.txt: cannot read: No such file or directory");
+                    dir / "no/such/dir/a.txt.tmp." + std::to_string(::getpid()) +
+                        ": cannot create: No such file or directory");
+  CHECK_THROWS_WITH(disk.read_file(dir / "none.txt"),
+                    dir / "none.txt: cannot read: No such file or directory");
   CHECK_THROWS_WITH(disk.rename(dir / "none", dir / "other"),
                     dir / "other: cannot rename " + dir / "none: No such file or directory");
   CHECK_THROWS_WITH(disk.list_dir(dir / "none"), dir / "none: cannot list folder: No such file or directory");

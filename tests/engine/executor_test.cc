@@ -65,7 +65,7 @@ std::string integrity(const std::string& results) {
 // A disk that fails one kind of operation, as a full disk would.
 class FailingDisk : public RealDisk {
  public:
-  int fail_write_at = -1;   // fail the Nth write_file (0-based), -1 never
+  int fail_write_at = -1;  // fail the Nth write_file (0-based), -1 never
   bool fail_rename = false;
   int writes = 0;
   void write_file(const std::string& path, const std::string& data) override {
@@ -110,7 +110,8 @@ TEST_CASE("a changed parameter reruns that stage and downstream, nothing upstrea
   Bench b;
   auto first = b.run();
   auto changed = b.run({"a.suffix=-b"});
-  CHECK(reasons(changed) == std::vector<std::string>{"cached", "params changed", "input changed", "input changed"});
+  CHECK(reasons(changed) ==
+        std::vector<std::string>{"cached", "params changed", "input changed", "input changed"});
   CHECK(statuses(*b.store, changed) == std::vector<std::string>{"cached", "ran", "ran", "ran"});
   CHECK(fake::runs_of("source") == 1);
   CHECK(fake::runs_of("append") == 2);
@@ -134,8 +135,8 @@ TEST_CASE("a changed source file reruns the stage that reads it", "[executor][ca
   // Same size, new content.
   write_text(b.dir / "data.txt", "HELLO");
   auto edited = b.run();
-  CHECK(reasons(edited) == std::vector<std::string>{"source files changed", "input changed", "input changed",
-                                                    "input changed"});
+  CHECK(reasons(edited) ==
+        std::vector<std::string>{"source files changed", "input changed", "input changed", "input changed"});
   CHECK(edited.status == "done");
   CHECK(read_text(b.store->artifact_dir(edited.plan[3].key) + "/out.txt") == "HELLO-a<");
   // A missing source file is a configuration error at its line.
@@ -145,7 +146,8 @@ TEST_CASE("a changed source file reruns the stage that reads it", "[executor][ca
     FAIL("expected an error");
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::kConfig);
-    CHECK(e.line() == b.dir / "p.yaml:4:35: stage 'src': path: no such file or folder: " + b.dir / "data.txt");
+    CHECK(e.line() ==
+          b.dir / "p.yaml:4:35: stage 'src': path: no such file or folder: " + b.dir / "data.txt");
   }
 }
 
@@ -217,8 +219,7 @@ TEST_CASE("option --force reruns a stage and everything downstream of it", "[exe
   // The artifact was replaced in place and is still readable.
   CHECK(read_text(b.store->artifact_dir(r.plan[1].key) + "/out.txt") == "hello-a");
   force.force = {"all"};
-  CHECK(reasons(b.run({}, force, true)) ==
-        std::vector<std::string>{"forced", "forced", "forced", "forced"});
+  CHECK(reasons(b.run({}, force, true)) == std::vector<std::string>{"forced", "forced", "forced", "forced"});
 }
 
 TEST_CASE("option --jobs 2 runs independent stages at the same time", "[executor][jobs]") {
@@ -230,7 +231,8 @@ TEST_CASE("option --jobs 2 runs independent stages at the same time", "[executor
   auto interval = [](Store& store, const InProcessRun& r, const std::string& stage) {
     auto result = store.result(r.plan[r.graph->index_of(stage)].key);
     REQUIRE(result);
-    return std::make_pair(result->metrics["started"].get<double>(), result->metrics["finished"].get<double>());
+    return std::make_pair(result->metrics["started"].get<double>(),
+                          result->metrics["finished"].get<double>());
   };
   Bench b;
   ExecOptions two;
@@ -268,7 +270,8 @@ TEST_CASE("a full disk fails the stage clearly and leaves earlier work intact", 
   full.fail_write_at = 2;  // src and a write, then f's first file fails
   auto r = b.run({}, {}, false, kPipeline, &full);
   CHECK(r.status == "failed");
-  std::string tmp_file = b.dir / ("results/tmp/" + r.plan[2].key + "." + std::to_string(::getpid()) + "/left.txt");
+  std::string tmp_file =
+      b.dir / ("results/tmp/" + r.plan[2].key + "." + std::to_string(::getpid()) + "/left.txt");
   CHECK(r.run.error == "stage 'f': no space left on device (writing " + tmp_file + ")");
   CHECK(r.stage_status(*b.store, "a") == "ran");
   CHECK(r.stage_status(*b.store, "f") == "failed");
@@ -283,13 +286,15 @@ TEST_CASE("a full disk fails the stage clearly and leaves earlier work intact", 
   no_rename.fail_rename = true;
   auto r2 = b.run({}, {}, false, kPipeline, &no_rename);
   CHECK(r2.status == "failed");
-  CHECK(r2.run.error.rfind("stage 'f': no space left on device (writing " + b.store->artifact_dir(r.plan[2].key), 0) == 0);
+  CHECK(r2.run.error.rfind(
+            "stage 'f': no space left on device (writing " + b.store->artifact_dir(r.plan[2].key), 0) == 0);
   CHECK_FALSE(b.store->has_result(r.plan[2].key));
   CHECK(fs::is_empty(b.dir / "results/tmp"));
 
   // With space again, only the unfinished stages run.
   auto r3 = b.run();
   CHECK(r3.status == "done");
-  CHECK(reasons(r3) == std::vector<std::string>{"cached", "cached", "previous attempt failed", "skipped last time"});
+  CHECK(reasons(r3) ==
+        std::vector<std::string>{"cached", "cached", "previous attempt failed", "skipped last time"});
   CHECK(integrity(b.dir / "results") == "ok");
 }

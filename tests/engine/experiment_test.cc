@@ -135,8 +135,9 @@ TEST_CASE("variant overrides are checked like --set, at their line", "[experimen
                     dir / "experiments/exp.yaml:2:8: seeds: expected a non-empty list of integers");
   CHECK_THROWS_WITH(expand(dir, "pipeline: ../pipelines/p.yaml\ngrid: { a.suffix: x }\n"),
                     dir / "experiments/exp.yaml:2:19: grid 'a.suffix': expected a non-empty list of values");
-  CHECK_THROWS_WITH(expand(dir, "pipeline: nothere.yaml\n"),
-                    dir / "experiments/exp.yaml:1:11: pipeline file not found: " + dir / "experiments/nothere.yaml");
+  CHECK_THROWS_WITH(
+      expand(dir, "pipeline: nothere.yaml\n"),
+      dir / "experiments/exp.yaml:1:11: pipeline file not found: " + dir / "experiments/nothere.yaml");
   CHECK_THROWS_WITH(expand(dir, "pipeline: ../pipelines/p.yaml\nvariant: {}\n"),
                     dir / "experiments/exp.yaml:2:1: unknown key 'variant' (did you mean 'variants'?)");
 }

@@ -15,7 +15,9 @@ using namespace pipe::test;
 
 namespace {
 
-std::string canonical_of(const std::string& yaml) { return canonical(to_json(parse_yaml(yaml, "t.yaml"), nullptr, "")); }
+std::string canonical_of(const std::string& yaml) {
+  return canonical(to_json(parse_yaml(yaml, "t.yaml"), nullptr, ""));
+}
 
 // Keys of every stage of a pipeline, planned against an empty store.
 std::vector<std::string> keys_of(const TempDir& dir, const std::string& yaml, const std::string& name) {

@@ -43,8 +43,8 @@ RunSpec load_run(const TempDir& dir, const std::string& yaml, const std::string&
                  const std::vector<std::string>& sets = {});
 // The ConfigError message (Error::line()) of expand_runs + Graph::build on
 // the YAML, or "" when it is valid.
-std::string config_error(const TempDir& dir, const std::string& yaml, const std::vector<std::string>& sets = {},
-                         std::string* hint = nullptr);
+std::string config_error(const TempDir& dir, const std::string& yaml,
+                         const std::vector<std::string>& sets = {}, std::string* hint = nullptr);
 
 // Plans and (unless dry) executes one run in-process, as `pipe run` does.
 struct InProcessRun {
@@ -63,9 +63,9 @@ InProcessRun run_in_process(Store& store, Disk& disk, const Graph& graph, const 
 std::string fake_bin();
 
 struct CliResult {
-  int code = -1;       // exit code, or 128 + signal
-  std::string out;     // stdout
-  std::string err;     // stderr
+  int code = -1;    // exit code, or 128 + signal
+  std::string out;  // stdout
+  std::string err;  // stderr
   nlohmann::json json() const { return nlohmann::json::parse(out); }
 };
 // Runs pipe_fake with `args` in folder `cwd` and waits for it.

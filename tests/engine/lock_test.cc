@@ -28,8 +28,9 @@ TEST_CASE("the results lock is exclusive and says who holds it", "[lock]") {
       CHECK(e.kind() == ErrorKind::kLocked);
       CHECK(e.exit_code() == 3);
       CHECK(e.where().empty());
-      CHECK(std::regex_match(e.message(), std::regex(results + "/ is locked by pid " + std::to_string(::getpid()) +
-                                                     R"( \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\))")));
+      CHECK(std::regex_match(e.message(),
+                             std::regex(results + "/ is locked by pid " + std::to_string(::getpid()) +
+                                        R"( \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\))")));
       CHECK(e.hint_text() == "wait for it to finish, or pass --wait SECONDS");
     }
   }

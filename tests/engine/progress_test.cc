@@ -48,9 +48,12 @@ TEST_CASE("without a terminal progress is plain lines", "[progress]") {
   std::string out = contents(f);
   std::fclose(f);
   CHECK(out.find('\033') == std::string::npos);
-  CHECK(out.rfind("[src] cached\n[train] running (new)\ntrain epoch 1/2: 0/4 batches, 0 batches/s, eta 0.00s\n", 0) == 0);
+  CHECK(
+      out.rfind("[src] cached\n[train] running (new)\ntrain epoch 1/2: 0/4 batches, 0 batches/s, eta 0.00s\n",
+                0) == 0);
   CHECK(out.find("train epoch 1/2: 4/4 batches, ") != std::string::npos);
-  CHECK(out.find("\ntrain: epoch 1 loss 0.5\n[train] failed: diverged\n[after] skipped\n") != std::string::npos);
+  CHECK(out.find("\ntrain: epoch 1 loss 0.5\n[train] failed: diverged\n[after] skipped\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("on a terminal progress is a board redrawn in place", "[progress]") {

@@ -85,7 +85,8 @@ TEST_CASE("a database of another schema version is refused clearly", "[store]") 
     FAIL("expected an error");
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::kConfig);
-    CHECK(e.line() == dir / "results/pipe.db: results database has schema version 99, this pipe uses version 1");
+    CHECK(e.line() ==
+          dir / "results/pipe.db: results database has schema version 99, this pipe uses version 1");
     CHECK(e.hint_text() == "use a pipe of the matching version, or another --results folder");
   }
   write_text(dir / "junk/pipe.db", "this is not a database, just text that is long enough to have a header");
@@ -154,7 +155,7 @@ TEST_CASE("a state change made of several writes is one transaction", "[store][t
   CHECK(store.table("key-a", "none").is_null());
   CHECK(store.finished_stage(r.id, "a")->key == "key-a");
   CHECK(store.finished_stage(r.id, "fake")->key == "key-a");  // by kind
-  CHECK_FALSE(store.finished_stage(r.id, "b"));                // no published result
+  CHECK_FALSE(store.finished_stage(r.id, "b"));               // no published result
 }
 
 TEST_CASE("runs of a dead process become interrupted; live ones stay running", "[store][interrupted]") {

@@ -24,7 +24,8 @@ void count(const std::string& kind) {
 
 std::string read_input(StageContext& ctx, const std::string& param) {
   InputRef in = ctx.input(param);
-  return ctx.disk().read_file(join_path(in.dir, (in.output.empty() ? std::string("out") : in.output) + ".txt"));
+  return ctx.disk().read_file(
+      join_path(in.dir, (in.output.empty() ? std::string("out") : in.output) + ".txt"));
 }
 
 // source: copies a file into its artifact.
@@ -73,8 +74,13 @@ class Score : public Stage {
     std::string text = read_input(ctx, "input");
     int epochs = ctx.params()["epochs"].get<int>();
     for (int e = 1; e <= epochs; ++e)
-      ctx.epoch({{"epoch", e}, {"train_loss", 1.0 / e}, {"train_accuracy", 0.5}, {"val_loss", 1.0 / e},
-                 {"val_accuracy", 0.5}, {"lr", 0.001}, {"seconds", 0.01}});
+      ctx.epoch({{"epoch", e},
+                 {"train_loss", 1.0 / e},
+                 {"train_accuracy", 0.5},
+                 {"val_loss", 1.0 / e},
+                 {"val_accuracy", 0.5},
+                 {"lr", 0.001},
+                 {"seconds", 0.01}});
     ctx.metric("accuracy", static_cast<double>(text.size() % 10) / 10.0);
     ctx.metric("loss", 0.25);
     ctx.disk().write_file(ctx.output_path("out.txt"), text);
@@ -140,22 +146,59 @@ void reset_counts() {
 
 void register_fake_stages() {
   Registry& r = Registry::global();
-  r.add({"source", 1, "copies a file", Schema{{required(file("path", "the file to copy"))}}, {}, false, make<Source>()});
-  r.add({"append", 1, "appends a suffix",
+  r.add({"source",
+         1,
+         "copies a file",
+         Schema{{required(file("path", "the file to copy"))}},
+         {},
+         false,
+         make<Source>()});
+  r.add({"append",
+         1,
+         "appends a suffix",
          Schema{{required(input("input", "upstream")), string_field("suffix", "", "text to append"),
                  boolean("with_seed", false, "append the seed"),
                  list_of("also", input("also", "extra inputs"), nlohmann::json::array(), "extra inputs")}},
-         {}, true, make<Append>()});
-  r.add({"fork", 1, "two outputs", Schema{{required(input("input", "upstream"))}}, {"left", "right"}, false, make<Fork>()});
-  r.add({"score", 1, "fake metrics", Schema{{required(input("input", "upstream")), integer("epochs", 2, "epochs")}},
-         {}, false, make<Score>()});
-  r.add({"fail", 1, "always fails", Schema{{input("input", "upstream"), string_field("message", "boom", "error text")}},
-         {}, false, make<Fail>()});
-  r.add({"sleep", 1, "waits", Schema{{input("input", "upstream"), number("seconds", 0.1, "how long"),
-                 string_field("tag", "", "text that tells otherwise equal stages apart")}}, {}, false,
+         {},
+         true,
+         make<Append>()});
+  r.add({"fork",
+         1,
+         "two outputs",
+         Schema{{required(input("input", "upstream"))}},
+         {"left", "right"},
+         false,
+         make<Fork>()});
+  r.add({"score",
+         1,
+         "fake metrics",
+         Schema{{required(input("input", "upstream")), integer("epochs", 2, "epochs")}},
+         {},
+         false,
+         make<Score>()});
+  r.add({"fail",
+         1,
+         "always fails",
+         Schema{{input("input", "upstream"), string_field("message", "boom", "error text")}},
+         {},
+         false,
+         make<Fail>()});
+  r.add({"sleep",
+         1,
+         "waits",
+         Schema{{input("input", "upstream"), number("seconds", 0.1, "how long"),
+                 string_field("tag", "", "text that tells otherwise equal stages apart")}},
+         {},
+         false,
          make<Sleep>()});
-  r.add({"crash", 1, "kills its process", Schema{{required(input("input", "upstream")), required(string_field("marker", nullptr, "marker file"))}},
-         {}, false, make<Crash>()});
+  r.add({"crash",
+         1,
+         "kills its process",
+         Schema{{required(input("input", "upstream")),
+                 required(string_field("marker", nullptr, "marker file"))}},
+         {},
+         false,
+         make<Crash>()});
 }
 
 }  // namespace pipe::fake
