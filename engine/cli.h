@@ -49,6 +49,10 @@ struct Command {
   std::function<int(const Args&)> run;
 };
 
+// Adds a command (replacing one of the same name).  Commands outside the
+// engine (predict, evaluate, report ...) register from
+// register_builtin_stages(); Store::open_existing(args.results_dir()) and
+// Store::find_run() give them the results and the RUN argument.
 void register_command(Command command);
 
 // Parses `args` for a command; throws ConfigError on unknown options.

@@ -60,7 +60,12 @@ struct ExpandOptions {
   int point = -1;              // --point: run only this grid point
 };
 
+// Reads a pipeline file (name, seed, stages).  Throws ConfigError.
 PipelineSpec load_pipeline(const std::string& file);
+// The runs a pipeline or experiment file describes, in order (variant, then
+// seed, then grid point), each with its overrides and --set applied and its
+// name before any "#N".  Throws ConfigError; stage kinds and keys are
+// checked later, by Graph::build.
 std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& options);
 
 // Applies one override to a pipeline.  Throws ConfigError at the override.

@@ -41,6 +41,9 @@ class Executor {
  public:
   Executor(Store& store, Disk& disk, Progress& progress, ExecOptions options);
 
+  // Keys and reasons for every stage, indexed like graph.stages().
+  // `base_name` is the run's name without "#N": reasons compare with the
+  // latest run of that name.  Throws ConfigError when a source file is missing.
   std::vector<PlannedStage> plan(const Graph& graph, const std::string& base_name);
   // Runs the plan as `run`; returns the run's final status: done or failed.
   std::string execute(const Graph& graph, const std::vector<PlannedStage>& plan, const RunRecord& run);

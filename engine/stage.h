@@ -100,11 +100,15 @@ struct StageKind {
   std::function<std::unique_ptr<Stage>()> create;
 };
 
+// Stage kinds by name.  The pipe binary fills the global registry once at
+// start-up; kinds are listed in registration order in messages.
 class Registry {
  public:
   static Registry& global();
+  // Adds a kind, replacing one of the same name.  A kind that uses_seed gets
+  // an optional integer `seed` key (default: the pipeline's seed).
   void add(StageKind kind);
-  const StageKind* find(const std::string& kind) const;
+  const StageKind* find(const std::string& kind) const;  // nullptr if unknown
   std::vector<std::string> kinds() const;
 
  private:
