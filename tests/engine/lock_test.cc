@@ -46,11 +46,11 @@ TEST_CASE("a second pipe run on the same results exits 3; with --wait it waits",
              "  - {id: nap, kind: sleep, seconds: 1.5}\n"
              "  - {id: after, kind: sleep, input: nap, seconds: 0}\n");
   Background first = start_cli(dir.path(), {"run", "p.yaml"}, "first");
-  // Wait until the first process holds the lock and has written its pid.
-  std::string holder = "pid " + std::to_string(first.pid) + " ";
-  for (int i = 0; i < 500 && read_text(dir / "results/lock").rfind(holder, 0) != 0; ++i)
+  // Wait until the first process holds the lock and runs its first stage.
+  for (int i = 0; i < 1000 && read_text(first.err_file).find("[nap] running") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  REQUIRE(read_text(dir / "results/lock").rfind(holder, 0) == 0);
+  REQUIRE(read_text(first.err_file).find("[nap] running") != std::string::npos);
+  REQUIRE(read_text(dir / "results/lock").rfind("pid " + std::to_string(first.pid) + " ", 0) == 0);
 
   CliResult second = run_cli(dir.path(), {"run", "p.yaml"});
   CHECK(second.code == 3);
