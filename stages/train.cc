@@ -13,14 +13,11 @@
 #include "engine/paths.h"
 #include "engine/progress.h"
 #include "stages/callbacks.h"
-#include "stages/commands.h"
-#include "stages/evaluate.h"
 #include "stages/image/dataset.h"
 #include "stages/loader.h"
 #include "stages/model_io.h"
 #include "stages/nn/net.h"
 #include "stages/preprocess.h"
-#include "stages/register.h"
 
 namespace fs = std::filesystem;
 
@@ -349,7 +346,6 @@ bool Train::resume(StageContext& ctx) {
   if (plateau_) plateau_->restore(state.at("reduce_lr_on_plateau"));
   if (best_) best_->restore(state.at("best"));
   for (const auto& row : history_) ctx.epoch(row);  // idempotent: rows are keyed by epoch
-  std::fprintf(stderr, "resuming train from epoch %d\n", last_epoch_ + 1);
   ctx.log("resuming train from epoch " + std::to_string(last_epoch_ + 1));
   return true;
 }
@@ -590,14 +586,3 @@ StageKind train_stage_kind() {
 
 }  // namespace pipe
 
-namespace pipe {
-
-// The train and evaluate stage kinds and the evaluate and predict commands.
-void register_train_stages() {
-  Registry::global().add(train_stage_kind());
-  Registry::global().add(evaluate_stage_kind());
-  register_evaluate_command();
-  register_predict_command();
-}
-
-}  // namespace pipe
