@@ -53,9 +53,11 @@ double run_pipe(const std::string& data, const std::string& out, int threads, si
   in.decode = DecodeMode::kGray;
   in.max_side = 128;
   IngestResult ingested = ingest(in, threads);
+  double t_ingest = seconds_since(t0);
   std::string ingest_file = out + "/ingest.bin", clean_file = out + "/clean.bin";
   write_dataset(ingest_file, ingested.data);
   ingested = IngestResult();
+  double t_write = seconds_since(t0);
   DatasetView view = DatasetView::open(ingest_file);
   CleanOptions c;
   c.color = "gray";
@@ -65,9 +67,13 @@ double run_pipe(const std::string& data, const std::string& out, int threads, si
   c.pad = 2;
   c.height = c.width = 28;
   Dataset cleaned = clean_dataset(view, c, threads, nullptr);
+  double t_clean = seconds_since(t0);
   write_dataset(clean_file, cleaned);
   *count = cleaned.samples.size();
-  return *count / seconds_since(t0);
+  double total = seconds_since(t0);
+  std::fprintf(stderr, "image_bench: pipe %.3fs: ingest %.3fs, write %.3fs, clean %.3fs, write %.3fs\n", total, t_ingest,
+               t_write - t_ingest, t_clean - t_write, total - t_clean);
+  return *count / total;
 }
 
 // The reference: list the files, then imread (gray) + resize (area) each, in parallel.
@@ -90,7 +96,9 @@ double run_reference(const std::string& data, int threads, size_t* count) {
     if (!m.empty()) cv::resize(m, out[i], cv::Size(28, 28), 0, 0, cv::INTER_AREA);
   });
   *count = files.size();
-  return *count / seconds_since(t0);
+  double total = seconds_since(t0);
+  std::fprintf(stderr, "image_bench: reference %.3fs\n", total);
+  return *count / total;
 }
 
 }  // namespace

@@ -64,9 +64,21 @@ best() {
   done < <(cat "$file" 2>/dev/null)
   printf '%s\n' "$bl"
 }
+# cpu_median FILE CASE THREADS: median process CPU seconds of CASE's timed runs with THREADS threads.
+cpu_median() {
+  local line
+  while IFS= read -r line; do
+    [ "$(field "$line" case)" = "$2" ] && [ "$(field "$line" threads)" = "$3" ] || continue
+    sed -n 's/.*"cpu_s": *\[\([^]]*\)\].*/\1/p' <<<"$line" | tr ',' '\n' | sort -g |
+      awk '{v[NR]=$1} END{if (NR) printf "%.4f", NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
+    return
+  done < <(cat "$1" 2>/dev/null)
+}
 # line CASE UNIT PIPE_VALUE REF_VALUE: the bench line.
 line() {
   local c="$1" unit="$2" p="${3:--}" r="${4:--}" s="-"
+  fmt() { [ "$1" = - ] && echo - || awk -v v="$1" 'BEGIN{ printf (v >= 100 ? "%.0f" : v >= 1 ? "%.3g" : "%.3f"), v }'; }
+  p="$(fmt "$p")"; r="$(fmt "$r")"
   if [ "$p" != - ] && [ "$r" != - ]; then
     s="$(awk -v p="$p" -v r="$r" -v u="$unit" 'BEGIN{ if (u ~ /\/s$/) x = p / r; else x = r / p;
                                                     printf "%.2f", x }')"
@@ -96,6 +108,10 @@ for c in "${nn_cases[@]}"; do
   rl="$(best "$u" "$log.reference.jsonl" "$c")"
   line "$c" "$u" "$(field "$pl" value)" "$(field "$rl" value)"
   [ -n "$pl" ] && say "$c: pipe best with $(field "$pl" threads) threads; reference best with $(field "$rl" threads)"
+  # A loaded host stretches wall time; one-thread CPU time shows the same comparison less distorted.
+  pc="$(cpu_median "$log.pipe.jsonl" "$c" 1)"; rc="$(cpu_median "$log.reference.jsonl" "$c" 1)"
+  [ -n "$pc" ] && [ -n "$rc" ] &&
+    say "$c: one-thread CPU seconds: pipe $pc, reference $rc, ratio $(awk -v p="$pc" -v r="$rc" 'BEGIN{printf "%.2f", r/p}')"
   if [ "$c" = cnn_train_epoch ] && [ -n "$pl" ]; then
     # Arithmetic rate of the CNN epoch, and how much of the measured sgemm peak it is.
     flop="$(field "$pl" train_flop_per_image)"; n="$(field "$pl" images)"

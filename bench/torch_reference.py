@@ -113,12 +113,10 @@ def time_epoch(s):
     s.model.train()
 
     def epoch():
-        t0 = time.perf_counter()
         order = torch.randperm(s.images)
         xs, ys = x[order], y[order]
         for i in range(0, s.images, s.batch):
             s.step(s.layout(xs[i:i + s.batch]), ys[i:i + s.batch])
-        return time.perf_counter() - t0
 
     return epoch
 
@@ -129,11 +127,9 @@ def time_infer(s):
     s.model.eval()
 
     def run():
-        t0 = time.perf_counter()
         with torch.inference_mode():
             for i in range(0, s.images, 256):
                 s.model(s.layout(x[i:i + 256]))
-        return time.perf_counter() - t0
 
     return run
 
@@ -145,11 +141,17 @@ def time_step(s):
     s.model.train()
 
     def step():
-        t0 = time.perf_counter()
         s.step(s.layout(x), y)
-        return time.perf_counter() - t0
 
     return step
+
+
+def timed(fn):
+    """Wall and process CPU seconds of fn(). CPU time is the figure a loaded host distorts least
+    (with one thread); wall time is the one reported."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w0, time.process_time() - c0
 
 
 def measure(torch, case, a):
@@ -161,13 +163,15 @@ def measure(torch, case, a):
         fn, warm, reps = time_infer(s), 1, a.reps
     else:
         fn, warm, reps = time_step(s), 2, a.steps
-    warmups = [fn() for _ in range(warm)]
-    times = [fn() for _ in range(reps)]
+    warmups = [timed(fn)[0] for _ in range(warm)]
+    runs = [timed(fn) for _ in range(reps)]
+    times = [w for w, _ in runs]
     median = statistics.median(times)
     rec = {"case": case, "value": None, "unit": UNITS.get(case, "s"), "threads": a.threads,
            "channels_last": s.cl, "batch": 256 if case == "cnn_infer" else s.batch,
            "images": s.batch if case == "eng_train_step" else s.images,
-           "times_s": [round(t, 4) for t in times], "warmup_s": [round(t, 4) for t in warmups]}
+           "times_s": [round(t, 4) for t in times], "cpu_s": [round(c, 4) for _, c in runs],
+           "warmup_s": [round(t, 4) for t in warmups]}
     if rec["unit"] == "img/s":
         rec["value"] = round(s.images / median, 1)
     else:
