@@ -254,7 +254,7 @@ TEST_CASE("pipe gc drops what no run references", "[cli][gc]") {
   CHECK(p.statuses("demo")[0] == "cached");
 }
 
-TEST_CASE("pipe graph prints dot; --results chooses the folder", "[cli]") {
+TEST_CASE("pipe graph prints dot; --results or PIPE_RESULTS chooses the folder", "[cli]") {
   Project p;
   CliResult dot = p.pipe({"graph", "p.yaml"});
   CHECK(dot.code == 0);
@@ -265,4 +265,9 @@ TEST_CASE("pipe graph prints dot; --results chooses the folder", "[cli]") {
   CHECK_FALSE(fs::exists(p.dir / "results"));
   CHECK(p.pipe({"runs", "--results", "elsewhere", "--format", "json"}).json().size() == 1);
   CHECK(p.pipe({"runs"}).code == 2);  // no ./results yet
+  // PIPE_RESULTS when no --results is given.
+  CHECK(run_cli(p.dir.path(), {"run", "p.yaml"}, {"PIPE_RESULTS=from-env"}).code == 0);
+  CHECK(fs::exists(p.dir / "from-env/pipe.db"));
+  CHECK(run_cli(p.dir.path(), {"runs", "--format", "json"}, {"PIPE_RESULTS=elsewhere"}).json().size() == 1);
+  CHECK_FALSE(fs::exists(p.dir / "results"));
 }

@@ -128,7 +128,7 @@ std::string fake_bin() {
 namespace {
 
 pid_t spawn(const std::string& cwd, const std::vector<std::string>& args, const std::string& out_file,
-            const std::string& err_file) {
+            const std::string& err_file, const std::vector<std::string>& env) {
   std::string bin = fake_bin();
   std::vector<std::string> argv_s{bin};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -146,6 +146,10 @@ pid_t spawn(const std::string& cwd, const std::vector<std::string>& args, const 
     ::dup2(out, 1);
     ::dup2(err, 2);
     ::unsetenv("PIPE_RESULTS");
+    for (const auto& kv : env) {
+      size_t eq = kv.find('=');
+      ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+    }
     ::execv(bin.c_str(), argv.data());
     ::_exit(127);
   }
@@ -163,15 +167,17 @@ int wait_for(pid_t pid) {
 
 }  // namespace
 
-CliResult run_cli(const std::string& cwd, const std::vector<std::string>& args) {
-  return start_cli(cwd, args, "cli").wait();
+CliResult run_cli(const std::string& cwd, const std::vector<std::string>& args,
+                  const std::vector<std::string>& env) {
+  return start_cli(cwd, args, "cli", env).wait();
 }
 
-Background start_cli(const std::string& cwd, const std::vector<std::string>& args, const std::string& tag) {
+Background start_cli(const std::string& cwd, const std::vector<std::string>& args, const std::string& tag,
+                     const std::vector<std::string>& env) {
   Background bg;
   bg.out_file = cwd + "/." + tag + ".stdout";
   bg.err_file = cwd + "/." + tag + ".stderr";
-  bg.pid = spawn(cwd, args, bg.out_file, bg.err_file);
+  bg.pid = spawn(cwd, args, bg.out_file, bg.err_file, env);
   return bg;
 }
 

@@ -68,15 +68,18 @@ struct CliResult {
   std::string err;  // stderr
   nlohmann::json json() const { return nlohmann::json::parse(out); }
 };
-// Runs pipe_fake with `args` in folder `cwd` and waits for it.
-CliResult run_cli(const std::string& cwd, const std::vector<std::string>& args);
+// Runs pipe_fake with `args` in folder `cwd` and waits for it.  `env` adds
+// "NAME=VALUE" variables (PIPE_RESULTS is unset unless given).
+CliResult run_cli(const std::string& cwd, const std::vector<std::string>& args,
+                  const std::vector<std::string>& env = {});
 // Starts pipe_fake in the background; its stdout/stderr go to files in `cwd`.
 struct Background {
   pid_t pid = -1;
   std::string out_file, err_file;
   CliResult wait();  // waits for exit and collects its output
 };
-Background start_cli(const std::string& cwd, const std::vector<std::string>& args, const std::string& tag);
+Background start_cli(const std::string& cwd, const std::vector<std::string>& args, const std::string& tag,
+                     const std::vector<std::string>& env = {});
 
 // Lines of text, without the trailing newline.
 std::vector<std::string> lines(const std::string& text);
