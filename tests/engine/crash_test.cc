@@ -62,6 +62,7 @@ TEST_CASE("a run killed mid-stage resumes and leaves the store intact", "[crash]
   // The half-written folder sits in tmp/, not among the artifacts.
   CHECK(entries(dir / "results/artifacts").size() == 2);
   CHECK(entries(dir / "results/tmp").size() == 1);
+  CHECK(entries(dir / "results/work").size() == 1);  // the checkpoint survives the kill
   {
     SQLite::Database db(dir / "results/pipe.db", SQLite::OPEN_READONLY);
     CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
@@ -77,6 +78,8 @@ TEST_CASE("a run killed mid-stage resumes and leaves the store intact", "[crash]
   json resumed = run_cli(dir.path(), {"show", "demo", "--format", "json"}).json();
   CHECK(statuses(resumed) == std::vector<std::string>{"cached", "cached", "ran", "ran"});
   CHECK(entries(dir / "results/tmp").empty());
+  CHECK(resumed["stages"][2]["metrics"]["resumed"] == 1);  // found the killed attempt's checkpoint
+  CHECK(entries(dir / "results/work").empty());              // removed once the artifact is published
   auto artifacts = entries(dir / "results/artifacts");
   REQUIRE(artifacts.size() == 4);
   for (const auto& key : artifacts) CHECK(fs::exists(dir / ("results/artifacts/" + key + "/out.txt")));

@@ -112,12 +112,19 @@ class Sleep : public Stage {
 
 // crash: SIGKILLs its own process after writing half its output, if the
 // marker file exists (removing it first, so the next attempt succeeds).
+// Records metric resumed = 1 when a killed attempt left its checkpoint.
 class Crash : public Stage {
  public:
   void run(StageContext& ctx) override {
     count("crash");
     std::string marker = ctx.params()["marker"].get<std::string>();
     std::string text = read_input(ctx, "input");
+    // A checkpoint in the work folder, as training keeps one per epoch: a
+    // later attempt at the same key finds it.
+    std::string checkpoint = join_path(ctx.work_dir(), "checkpoint");
+    FileStat st;
+    ctx.metric("resumed", ctx.disk().stat(checkpoint, &st) ? 1 : 0);
+    ctx.disk().write_file(checkpoint, "epoch 1");
     ctx.disk().write_file(ctx.output_path("half.txt"), text);
     if (::access(marker.c_str(), F_OK) == 0) {
       ::unlink(marker.c_str());
