@@ -106,7 +106,8 @@ TEST_CASE("an unknown stage kind suggests the closest", "[config]") {
   Fixture f;
   CHECK(f.error(replaced(kBase, "kind: append", "kind: apend")) ==
         "p.yaml:8:11: unknown stage kind 'apend' (did you mean 'append'?)");
-  CHECK(f.hint == "known kinds: source, append, fork, score, fail, sleep, crash");
+  // (Tests may register more kinds after these.)
+  CHECK(f.hint.rfind("known kinds: source, append, fork, score, fail, sleep, crash", 0) == 0);
 }
 
 TEST_CASE("an unknown input names the stages there are", "[config]") {

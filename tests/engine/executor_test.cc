@@ -298,3 +298,48 @@ TEST_CASE("a full disk fails the stage clearly and leaves earlier work intact", 
         std::vector<std::string>{"cached", "cached", "previous attempt failed", "skipped last time"});
   CHECK(integrity(b.dir / "results") == "ok");
 }
+
+namespace {
+
+// Reads what its input (or a stage of another run) stored besides files.
+class Reader : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    InputRef in = ctx.params()["from_run"].get<std::string>().empty()
+                      ? ctx.input("input")
+                      : ctx.run_artifact(ctx.params()["from_run"].get<std::string>(), "append");
+    nlohmann::json seen = {{"lines", ctx.input_table(in, "lines")},
+                           {"none", ctx.input_table(in, "none")},
+                           {"metrics", ctx.input_metrics(in)},
+                           {"stage", in.stage}};
+    ctx.table("seen", seen);
+    ctx.disk().write_file(ctx.output_path("out.txt"), seen.dump());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a stage reads the tables and metrics its producers stored", "[executor][api]") {
+  Bench b;
+  Registry::global().add({"reader", 1, "reads stored results",
+                          Schema{{input("input", "upstream"), string_field("from_run", "", "another run")}},
+                          {},
+                          false,
+                          [] { return std::make_unique<Reader>(); }});
+  std::string yaml = std::string(kPipeline) + "  - {id: r, kind: reader, input: a}\n";
+  auto r = b.run({}, {}, false, yaml);
+  REQUIRE(r.status == "done");
+  nlohmann::json seen = b.store->table(r.plan[4].key, "seen");
+  CHECK(seen["lines"] == nlohmann::json::array({"hello-a"}));
+  CHECK(seen["none"].is_null());
+  CHECK(seen["metrics"] == nlohmann::json::object());  // append records no metric
+  CHECK(seen["stage"] == "a");
+
+  // The same through another run, by its name.
+  auto other = b.run({"r.from_run=demo", "r.input=src"}, {}, false, yaml);
+  REQUIRE(other.status == "done");
+  CHECK(b.store->table(other.plan[4].key, "seen")["lines"] == nlohmann::json::array({"hello-a"}));
+  auto missing = b.run({"r.from_run=nothing"}, {}, false, yaml);
+  CHECK(missing.status == "failed");
+  CHECK(missing.run.error == "stage 'r': no run 'nothing' in " + b.dir / "results");
+}
