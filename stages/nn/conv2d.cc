@@ -138,7 +138,7 @@ class Conv2dRun : public LayerRun {
   dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) override {
     const auto& eng = plan.engine();
     Conv2d& l = layer_;
-    const dnnl::memory d = act_ ? act_->backward(plan, diff, true) : diff;
+    const dnnl::memory d = act_ && !skip_act_ ? act_->backward(plan, diff, true) : diff;
     auto& params = l.params();
     const Dims w_dims = dnn::dims_of(pd_.weights_desc());
     const Dims dst_dims = dnn::dims_of(pd_.dst_desc());
@@ -167,11 +167,17 @@ class Conv2dRun : public LayerRun {
     return diff_src;
   }
 
+  const Activation* foldable_activation() const override {
+    return act_ && layer_.act_.fusable() ? &layer_.act_ : nullptr;
+  }
+  void skip_activation_backward() override { skip_act_ = true; }
+
  private:
   Conv2d& layer_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::memory src_, dst_;
   std::unique_ptr<LayerRun> act_;
+  bool skip_act_ = false;
 };
 
 std::unique_ptr<LayerRun> Conv2d::forward(Plan& plan, const Tensor& in) {

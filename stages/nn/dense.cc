@@ -80,7 +80,7 @@ class DenseRun : public LayerRun {
   dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) override {
     const auto& eng = plan.engine();
     Dense& l = layer_;
-    const dnnl::memory d = act_ ? act_->backward(plan, diff, true) : diff;
+    const dnnl::memory d = act_ && !skip_act_ ? act_->backward(plan, diff, true) : diff;
     auto& params = l.params();
     const Dims w_dims{l.units_, l.inputs_};
     const Dims dst_dims = dnn::dims_of(pd_.dst_desc());
@@ -109,11 +109,17 @@ class DenseRun : public LayerRun {
     return diff_src;
   }
 
+  const Activation* foldable_activation() const override {
+    return act_ && layer_.act_.fusable() ? &layer_.act_ : nullptr;
+  }
+  void skip_activation_backward() override { skip_act_ = true; }
+
  private:
   Dense& layer_;
   dnnl::inner_product_forward::primitive_desc pd_;
   dnnl::memory src_;
   std::unique_ptr<LayerRun> act_;
+  bool skip_act_ = false;
 };
 
 std::unique_ptr<LayerRun> Dense::forward(Plan& plan, const Tensor& in) {

@@ -40,7 +40,8 @@ class DropoutRun : public LayerRun {
     const uint64_t seed = layer.seed();
     const Plan* p = &plan;
     plan.add(Plan::kForward, [=]() {
-      const uint64_t base = mix64(seed ^ mix64(p->step_counter()));
+      const RunState state = p->run_state();
+      const uint64_t base = mix64(seed ^ mix64(state.step ^ mix64(static_cast<uint64_t>(state.first_sample))));
 #pragma omp parallel for schedule(static) if (count > 65536)
       for (size_t i = 0; i < count; ++i) {
         const bool keep = (mix64(base + i) >> 11) >= threshold;

@@ -53,6 +53,7 @@ class Options {
 };
 
 class Layer;
+struct Activation;
 using LayerFactory = std::function<std::unique_ptr<Layer>(const Options&)>;
 
 struct LayerSpec {
@@ -71,6 +72,15 @@ class LayerRun {
   // out's number of elements).  Returns the gradient w.r.t. the input, or an empty
   // memory when need_input_grad is false.
   virtual dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) = 0;
+
+  // Folding a fused activation's backward into a following max pooling (training plans):
+  // max pooling commutes with a monotone activation and picks the same element, so the
+  // activation's derivative can be taken on the pooled gradient (4x smaller for 2x2)
+  // from the pooled values, and the full-size element-wise backward pass disappears.
+  // The producer then receives the gradient w.r.t. its pre-activation output.
+  virtual const Activation* foldable_activation() const { return nullptr; }
+  virtual void skip_activation_backward() {}
+  virtual bool fold_activation(const Activation&) { return false; }
 
   Tensor out;
   dnnl::memory diff_out;  // the gradient backward() received (kept for Grad-CAM)

@@ -49,10 +49,11 @@ Loss Loss::parse(const nlohmann::json& cfg, int classes) {
   return loss;
 }
 
-StepStats Loss::compute(const float* logits, const int32_t* labels, int n, int k,
-                        float* diff) const {
+StepStats Loss::compute(const float* logits, const int32_t* labels, int n, int k, float* diff,
+                        int batch) const {
   StepStats stats;
   stats.n = n;
+  const double scale = 1.0 / (batch > 0 ? batch : n);
   std::vector<double> p(k);
   for (int i = 0; i < n; ++i) {
     const float* z = logits + static_cast<size_t>(i) * k;
@@ -74,7 +75,7 @@ StepStats Loss::compute(const float* logits, const int32_t* labels, int n, int k
         p[j] = std::exp(z[j] - lse) - t;
       }
       if (diff)
-        for (int j = 0; j < k; ++j) diff[static_cast<size_t>(i) * k + j] = static_cast<float>(w * p[j] / n);
+        for (int j = 0; j < k; ++j) diff[static_cast<size_t>(i) * k + j] = static_cast<float>(w * p[j] * scale);
     } else {
       for (int j = 0; j < k; ++j) {
         const double t = (j == y ? 1.0 - smoothing_ : 0.0) + smoothing_ / 2;
@@ -82,7 +83,7 @@ StepStats Loss::compute(const float* logits, const int32_t* labels, int n, int k
         l += std::max(x, 0.0) - x * t + std::log1p(std::exp(-std::fabs(x)));
         if (diff) {
           const double s = 1.0 / (1.0 + std::exp(-x));
-          diff[static_cast<size_t>(i) * k + j] = static_cast<float>(w * (s - t) / (static_cast<double>(k) * n));
+          diff[static_cast<size_t>(i) * k + j] = static_cast<float>(w * (s - t) * scale / k);
         }
       }
       l /= k;

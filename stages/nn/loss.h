@@ -28,9 +28,11 @@ class Loss {
   // Throws ConfigError for unknown names or keys, or class_weights of the wrong length.
   static Loss parse(const nlohmann::json& cfg, int classes);
 
-  // logits: n×k row-major.  diff (may be nullptr): d(loss)/d(logits), n×k.
+  // logits: n×k row-major.  diff (may be nullptr): d(loss)/d(logits), n×k, of the mean
+  // over `batch` samples (these n are part of a batch that size; 0: n).
   // Throws pipe::Error for a label outside [0, k).
-  StepStats compute(const float* logits, const int32_t* labels, int n, int k, float* diff) const;
+  StepStats compute(const float* logits, const int32_t* labels, int n, int k, float* diff,
+                    int batch = 0) const;
   void probabilities(const float* logits, int n, int k, float* probs) const;
 
   Kind kind() const { return kind_; }

@@ -3,11 +3,13 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
 
 #include "engine/error.h"
+#include "stages/nn/activation.h"
 #include "stages/nn/dnnl_util.h"
 #include "stages/nn/layer.h"
 #include "stages/nn/loss.h"
@@ -19,8 +21,13 @@ namespace pipe::nn {
 
 namespace {
 
-constexpr int kMaxPredictBatch = 256;  // predict() runs larger inputs in pieces
-constexpr size_t kPlansPerMode = 3;    // full batch, last partial batch, one spare
+constexpr size_t kPlansPerMode = 3;  // full batch, last partial batch, one spare
+// A batch runs in passes ("micro-batches") whose activations stay in the cache: the
+// element-wise, pooling and small convolution primitives are bound by memory traffic.
+// Training sums the passes' gradients, which only pays when the parameters are small.
+constexpr double kCacheBudget = 4e6;  // bytes of activations (and their gradients) per pass
+constexpr int kMinPass = 16;          // smaller passes lose more to per-primitive overhead
+constexpr int kMaxInferPass = 256;
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -71,7 +78,11 @@ class NetImpl {
   Loss loss;
   std::unique_ptr<Optimizer> opt;
   int steps_per_epoch = 0;
-  uint64_t train_steps = 0;  // forward_backward calls: the dropout stream's counter
+  RunState state;  // state.step: forward_backward calls, the dropout stream's counter
+  int micro_batch = 0;  // samples per pass: 0 automatic, < 0 never split
+  bool last_split = false;  // the last forward_backward ran in several passes
+  std::vector<std::vector<float>> grad_sums;  // per trainable parameter, while splitting
+  std::vector<float> input_diff;  // the whole batch's input gradient
   uint64_t clock = 0;
   bool input_grad = false;
   bool has_grads = false;
@@ -82,6 +93,7 @@ class NetImpl {
   int64_t input_size() const { return product(input_dims()); }
 
   Built& plan_for(Mode mode, int n);
+  int pass_size(Mode mode, int n) const;
   std::unique_ptr<Built> build_plan(Mode mode, int n);
   void clear_plans() {
     plans.clear();
@@ -112,27 +124,35 @@ std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n) {
   b->n = n;
   b->plan = std::make_unique<Plan>(eng, n, mode);
   Plan& plan = *b->plan;
-  plan.set_step_counter(&train_steps);
+  plan.set_run_state(&state);
   size_t i = 0;
   try {
     Tensor t{plan.alloc(dnn::plain(with_batch(n, input_dims()))), input_dims()};
     b->input = t.mem;
     for (i = 0; i < layers.size(); ++i) {
+      plan.set_label(layers[i]->name());
       auto run = layers[i]->forward(plan, t);
       t = run->out;
       b->runs.push_back(std::move(run));
     }
+    plan.set_label("logits");
     b->logits = plan.convert(Plan::kForward, t.mem, dnn::plain({n, classes}));
     if (plan.has_backward()) {
+      if (mode == Mode::kTrain)
+        for (size_t k = 0; k + 1 < layers.size(); ++k)
+          if (const Activation* act = b->runs[k]->foldable_activation())
+            if (b->runs[k + 1]->fold_activation(*act)) b->runs[k]->skip_activation_backward();
       b->diff_logits = plan.alloc(dnn::plain({n, classes}));
       dnnl::memory d = b->diff_logits;
       for (size_t k = layers.size(); k-- > 0;) {
         i = k;
         const bool need = input_grad || (mode == Mode::kGradient ? k > 0 : trainable_below(k));
         b->runs[k]->diff_out = d;
+        plan.set_label(layers[k]->name());
         d = b->runs[k]->backward(plan, d, need);
         if (!need) break;
       }
+      plan.set_label("input");
       if (input_grad) b->input_diff = plan.convert(Plan::kBackward, d, dnn::plain(with_batch(n, input_dims())));
     }
   } catch (const dnnl::error& e) {
@@ -141,6 +161,29 @@ std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n) {
         .context(layer_label(i, layers[i]->name()));
   }
   return b;
+}
+
+int NetImpl::pass_size(Mode mode, int n) const {
+  const bool train = mode == Mode::kTrain;
+  if (micro_batch > 0) return std::min(micro_batch, n);
+  if (micro_batch < 0) return train ? n : std::min(n, kMaxInferPass);
+  double floats = static_cast<double>(input_size()), params = 0;
+  for (const auto& l : layers) {
+    floats += static_cast<double>(product(l->out_shape));
+    // batch statistics must see the whole batch
+    if (train && l->type() == "batchnorm" && !l->frozen) return n;
+    if (!l->frozen)
+      for (const Param& p : l->params()) params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
+  }
+  const double bytes = floats * sizeof(float) * (train ? 2 : 1);  // per sample
+  const int fit = std::max(kMinPass, static_cast<int>(kCacheBudget / bytes));
+  if (!train) return std::min({n, fit, kMaxInferPass});
+  if (fit >= n) return n;
+  // Summing gradients costs a few passes over the parameters per micro-batch: split
+  // only when that is small against the activation traffic saved.
+  const double passes = std::ceil(static_cast<double>(n) / fit);
+  if (params * sizeof(float) * 3 * passes > bytes * n / 4) return n;
+  return fit;
 }
 
 Built& NetImpl::plan_for(Mode mode, int n) {
@@ -394,15 +437,48 @@ StepStats Net::train_step(const float* x_nchw, const int32_t* labels, int n) {
 StepStats Net::forward_backward(const float* x_nchw, const int32_t* labels, int n) {
   NetImpl& m = *impl_;
   if (n < 1 || !x_nchw || !labels) throw Error("forward_backward needs n >= 1 images and their labels");
-  Built& b = m.plan_for(Mode::kTrain, n);
-  m.forward(b, x_nchw);
-  StepStats stats = m.loss.compute(static_cast<const float*>(b.logits.get_data_handle()), labels, n,
-                                   m.classes, static_cast<float*>(b.diff_logits.get_data_handle()));
-  b.plan->run_backward(m.stream);
-  ++m.train_steps;
+  const int pass = m.pass_size(Mode::kTrain, n);
+  const bool split = pass < n;
+  std::vector<Param*> params;
+  if (split) {
+    params = m.trainable();
+    m.grad_sums.resize(params.size());
+  }
+  if (m.input_grad) m.input_diff.assign(static_cast<size_t>(n) * m.input_size(), 0.0f);
+  StepStats total;
+  total.n = n;
+  for (int off = 0; off < n; off += pass) {
+    const int count = std::min(pass, n - off);
+    Built& b = m.plan_for(Mode::kTrain, count);
+    m.state.first_sample = off;
+    m.forward(b, x_nchw + static_cast<size_t>(off) * m.input_size());
+    // gradients of the whole batch's mean loss
+    const StepStats s = m.loss.compute(static_cast<const float*>(b.logits.get_data_handle()), labels + off,
+                                       count, m.classes, static_cast<float*>(b.diff_logits.get_data_handle()), n);
+    total.loss_sum += s.loss_sum;
+    total.correct += s.correct;
+    b.plan->run_backward(m.stream);
+    if (m.input_grad)
+      std::memcpy(m.input_diff.data() + static_cast<size_t>(off) * m.input_size(), b.input_diff.get_data_handle(),
+                  sizeof(float) * count * m.input_size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      const float* g = static_cast<const float*>(params[i]->grad.get_data_handle());
+      const size_t size = dnn::floats(params[i]->grad.get_desc());
+      auto& sum = m.grad_sums[i];
+      if (off == 0) sum.assign(g, g + size);
+      else for (size_t j = 0; j < size; ++j) sum[j] += g[j];
+    }
+  }
+  for (size_t i = 0; i < params.size(); ++i)
+    std::memcpy(params[i]->grad.get_data_handle(), m.grad_sums[i].data(), m.grad_sums[i].size() * sizeof(float));
+  m.state.first_sample = 0;
+  ++m.state.step;
+  m.last_split = split;
   m.has_grads = true;
-  return stats;
+  return total;
 }
+
+void Net::set_micro_batch(int samples) { impl_->micro_batch = samples; }
 
 void Net::apply_optimizer() {
   NetImpl& m = *impl_;
@@ -415,10 +491,12 @@ StepStats Net::predict(const float* x_nchw, int n, float* probs, const int32_t* 
   NetImpl& m = *impl_;
   StepStats total;
   total.n = n;
-  for (int off = 0; off < n; off += kMaxPredictBatch) {
-    const int count = std::min(kMaxPredictBatch, n - off);
+  const int pass = m.pass_size(Mode::kInfer, n);
+  for (int off = 0; off < n; off += pass) {
+    const int count = std::min(pass, n - off);
     Built& b = m.plan_for(Mode::kInfer, count);
     m.forward(b, x_nchw + static_cast<size_t>(off) * m.input_size());
+    m.last_split = pass < n;
     const float* logits = static_cast<const float*>(b.logits.get_data_handle());
     if (probs) m.loss.probabilities(logits, count, m.classes, probs + static_cast<size_t>(off) * m.classes);
     if (labels) {
@@ -442,6 +520,7 @@ void Net::activation_and_grad(const float* x_chw, int target_class, const std::s
   const size_t i = m.layer_index(layer);
   Built& b = m.plan_for(Mode::kGradient, 1);
   m.forward(b, x_chw);
+  m.last_split = false;
   float* diff = static_cast<float*>(b.diff_logits.get_data_handle());
   std::fill(diff, diff + m.classes, 0.0f);
   diff[target_class] = 1.0f;  // d(logit of the class)
@@ -456,6 +535,9 @@ std::vector<float> Net::layer_output(const std::string& layer) const {
   NetImpl& m = *impl_;
   const size_t i = m.layer_index(layer);
   if (!m.last) throw Error("layer_output needs a forward pass first");
+  if (m.last_split)
+    throw Error("the last batch ran in micro-batches and only the last one's outputs are kept")
+        .hint("set_micro_batch(-1) keeps batches whole");
   return m.read(m.last->runs[i]->out.mem, with_batch(m.last->n, m.layers[i]->out_shape));
 }
 
@@ -464,6 +546,9 @@ std::vector<float> Net::layer_output_grad(const std::string& layer) const {
   const size_t i = m.layer_index(layer);
   if (!m.last || !m.last->runs[i]->diff_out)
     throw Error("layer_output_grad needs a forward_backward that reaches layer " + layer);
+  if (m.last_split)
+    throw Error("the last batch ran in micro-batches and only the last one's gradients are kept")
+        .hint("set_micro_batch(-1) keeps batches whole");
   return m.read(m.last->runs[i]->diff_out, with_batch(m.last->n, m.layers[i]->out_shape));
 }
 
@@ -477,7 +562,7 @@ std::vector<float> Net::input_grad() const {
   NetImpl& m = *impl_;
   if (!m.last || !m.last->input_diff)
     throw Error("input_grad needs enable_input_grad(true) and a forward_backward");
-  return m.read(m.last->input_diff, with_batch(m.last->n, m.input_dims()));
+  return m.input_diff;
 }
 
 // ---- parameters ------------------------------------------------------------------------
@@ -540,7 +625,7 @@ void Net::save(const std::string& file, const nlohmann::json& metadata) const {
   const nlohmann::json state{{"optimizer", m.opt->config()},
                              {"base_lr", m.opt->base_lr()},
                              {"optimizer_steps", m.opt->steps()},
-                             {"train_steps", m.train_steps},
+                             {"train_steps", m.state.step},
                              {"steps_per_epoch", m.steps_per_epoch},
                              {"seed", m.seed}};
   write_safetensors(file, tensors,
@@ -583,7 +668,7 @@ nlohmann::json Net::load(const std::string& file) {
     opt->set_steps(state.value("optimizer_steps", int64_t{0}));
     m.steps_per_epoch = state.value("steps_per_epoch", m.steps_per_epoch);
     opt->set_steps_per_epoch(m.steps_per_epoch);
-    m.train_steps = state.value("train_steps", uint64_t{0});
+    m.state.step = state.value("train_steps", uint64_t{0});
     const auto slots = opt->slots();
     m.opt = std::move(opt);
     for (auto& l : m.layers) {

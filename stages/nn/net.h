@@ -89,6 +89,11 @@ class Net {
   void set_steps_per_epoch(int steps);
   int64_t step_count() const;  // optimizer steps taken
 
+  // A batch runs in passes of at most this many samples whose activations stay in the
+  // cache (gradients summed over the passes; batchnorm in training keeps batches whole).
+  // 0: chosen from the model's sizes (default); < 0: never split a training batch.
+  void set_micro_batch(int samples);
+
   // One optimizer step on a batch of n samples (x: n×C×H×W floats, labels in [0, classes)).
   StepStats train_step(const float* x_nchw, const int32_t* labels, int n);
   // Forward and backward (training mode): gradients without a step.  apply_optimizer() then steps.

@@ -1,10 +1,40 @@
 #include "stages/nn/plan.h"
 
+#include <omp.h>
+
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+
+#include <oneapi/dnnl/dnnl_debug.h>
 
 #include "stages/nn/dnnl_util.h"
 
 namespace pipe::nn {
+
+Plan::Plan(const dnnl::engine& eng, int n, Mode mode) : eng_(eng), n_(n), mode_(mode) {
+  const char* env = std::getenv("PIPE_NN_PROFILE");
+  profile_ = env && *env && std::string(env) != "0";
+}
+
+Plan::~Plan() {
+  if (!profile_) return;
+  double total = 0;
+  int64_t runs = 0;
+  for (const auto* steps : {&forward_, &backward_})
+    for (const Step& s : *steps) total += s.seconds, runs = std::max(runs, s.runs);
+  if (runs == 0) return;
+  std::fprintf(stderr, "plan n=%d mode=%d: %.3f ms per run over %lld runs\n", n_, static_cast<int>(mode_),
+               1e3 * total / runs, static_cast<long long>(runs));
+  for (const auto* steps : {&forward_, &backward_})
+    for (const Step& s : *steps) {
+      if (!s.runs) continue;
+      const char* kind = s.host ? "host" : dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(s.prim.get_kind()));
+      std::fprintf(stderr, "  %-8s %-22s %-24s %8.3f ms\n", steps == &forward_ ? "forward" : "backward",
+                   s.label.c_str(), kind, 1e3 * s.seconds / s.runs);
+    }
+}
 
 dnnl::memory Plan::alloc(const dnnl::memory::desc& d) {
   dnnl::memory m(d, eng_);
@@ -20,11 +50,11 @@ dnnl::memory Plan::view(const dnnl::memory& m, const dnnl::memory::desc& d) {
 }
 
 void Plan::add(Phase phase, dnnl::primitive p, Args args) {
-  (phase == kForward ? forward_ : backward_).push_back(Step{std::move(p), std::move(args), {}});
+  (phase == kForward ? forward_ : backward_).push_back(Step{std::move(p), std::move(args), {}, label_});
 }
 
 void Plan::add(Phase phase, std::function<void()> host) {
-  (phase == kForward ? forward_ : backward_).push_back(Step{{}, {}, std::move(host)});
+  (phase == kForward ? forward_ : backward_).push_back(Step{{}, {}, std::move(host), label_});
 }
 
 dnnl::memory Plan::convert(Phase phase, const dnnl::memory& m, const dnnl::memory::desc& want) {
@@ -46,13 +76,31 @@ dnnl::memory Plan::plain(Phase phase, const Tensor& t) {
   return convert(phase, t.mem, dnn::plain(with_batch(n_, t.shape)));
 }
 
+namespace {
+
+// With one thread the thread's CPU time, which other processes on the machine do not
+// inflate; else wall time.
+double profile_clock() {
+  timespec t;
+  clock_gettime(omp_get_max_threads() == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+}  // namespace
+
 void Plan::run(std::vector<Step>& steps, dnnl::stream& s) {
   for (Step& step : steps) {
+    const double start = profile_ ? profile_clock() : 0;
     if (step.host) {
       s.wait();
       step.host();
     } else {
       step.prim.execute(s, step.args);
+    }
+    if (profile_) {
+      s.wait();
+      step.seconds += profile_clock() - start;
+      ++step.runs;
     }
   }
   s.wait();

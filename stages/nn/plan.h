@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -33,12 +34,19 @@ struct Tensor {
   Dims shape;
 };
 
+// What changes between runs of a plan: the training step and the first sample of the
+// micro-batch within the step's batch (dropout masks depend on both).
+struct RunState {
+  uint64_t step = 0;
+  int64_t first_sample = 0;
+};
+
 class Plan {
  public:
   enum Phase { kForward, kBackward };
   using Args = std::unordered_map<int, dnnl::memory>;
 
-  Plan(const dnnl::engine& eng, int n, Mode mode) : eng_(eng), n_(n), mode_(mode) {}
+  Plan(const dnnl::engine& eng, int n, Mode mode);
 
   const dnnl::engine& engine() const { return eng_; }
   int n() const { return n_; }
@@ -48,9 +56,9 @@ class Plan {
   // batch statistics, dropout on, weight gradients
   bool learning() const { return mode_ == Mode::kTrain; }
 
-  // The net's count of training steps, read when a step runs (dropout masks).
-  void set_step_counter(const uint64_t* counter) { counter_ = counter; }
-  uint64_t step_counter() const { return counter_ ? *counter_ : 0; }
+  // The net's run state, read when a step runs.
+  void set_run_state(const RunState* state) { state_ = state; }
+  RunState run_state() const { return state_ ? *state_ : RunState{}; }
 
   // A new zero-filled buffer owned by the plan.
   dnnl::memory alloc(const dnnl::memory::desc& d);
@@ -66,21 +74,34 @@ class Plan {
   // t as plain row-major {n} + shape.
   dnnl::memory plain(Phase phase, const Tensor& t);
 
+  // Steps added from now on belong to `label` (a layer), for the profile.
+  void set_label(std::string label) { label_ = std::move(label); }
+
   void run_forward(dnnl::stream& s) { run(forward_, s); }
   void run_backward(dnnl::stream& s) { run(backward_, s); }
+
+  // With PIPE_NN_PROFILE=1 in the environment each step's time (CPU time with one thread,
+  // else wall time) is summed; the table
+  // (label, primitive, milliseconds per run) goes to stderr when the plan is dropped.
+  ~Plan();
 
  private:
   struct Step {
     dnnl::primitive prim;
     Args args;
     std::function<void()> host;
+    std::string label;
+    double seconds = 0;
+    int64_t runs = 0;
   };
-  static void run(std::vector<Step>& steps, dnnl::stream& s);
+  void run(std::vector<Step>& steps, dnnl::stream& s);
 
   dnnl::engine eng_;
   int n_;
   Mode mode_;
-  const uint64_t* counter_ = nullptr;
+  const RunState* state_ = nullptr;
+  std::string label_;
+  bool profile_ = false;
   std::vector<Step> forward_, backward_;
   std::vector<dnnl::memory> owned_;
 };

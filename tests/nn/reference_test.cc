@@ -172,6 +172,29 @@ TEST_CASE("pooling layers match naive pooling", "[nn][reference]") {
   require_close(run(R"("global_avgpool")"), pool_ref(x, n, c, h, w, 7, 1, 0, 0, 1, 1, false));
 }
 
+TEST_CASE("max pooling of convolution outputs (blocked and channels-last layouts)", "[nn][reference]") {
+  // The pooling sees whatever layout the convolution chose: nChw16c when training,
+  // nhwc in inference on AVX-512, with 24 channels a partial block.
+  const int n = 3, c = 24, h = 9, w = 8;
+  for (const char* pool : {R"({"maxpool": 2})", R"({"maxpool": {"size": 3, "stride": 2, "padding": "same"}})"}) {
+    auto net = make_net(std::string(R"([{"conv": {"filters": 24, "kernel": 3, "padding": "same", "activation": "tanh"}}, )") +
+                            pool + R"(, "flatten", {"dense": 2}])",
+                        {2, h, w}, 2);
+    const Vec x = random_values(static_cast<size_t>(n) * 2 * h * w, 14);
+    const std::vector<int32_t> y{0, 1, 0};
+    const bool two = std::string(pool).find("size") == std::string::npos;
+    const int oh = two ? 4 : 5, ow = 4;
+    INFO(pool);
+    net->predict(x.data(), n, nullptr);
+    require_close(net->layer_output("maxpool_1"),
+                  pool_ref(net->layer_output("conv2d_1"), n, c, h, w, two ? 2 : 3, 2, two ? 0 : 1, two ? 0 : 0, oh, ow, true));
+    net->set_micro_batch(-1);
+    net->forward_backward(x.data(), y.data(), n);
+    require_close(net->layer_output("maxpool_1"),
+                  pool_ref(net->layer_output("conv2d_1"), n, c, h, w, two ? 2 : 3, 2, two ? 0 : 1, two ? 0 : 0, oh, ow, true));
+  }
+}
+
 TEST_CASE("dense, flatten and reshape match naive ones", "[nn][reference]") {
   const int n = 3;
   auto net = make_net(R"([{"conv": {"filters": 2, "kernel": 1, "activation": "relu"}}, "flatten",
