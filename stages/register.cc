@@ -7,6 +7,7 @@ namespace pipe {
 
 void register_builtin_stages() {
   register_threads();
+  register_data_stages();
   register_report_stages();
   register_train_stages();
 }

@@ -19,10 +19,9 @@ namespace pipe::image {
 
 namespace {
 
-// Stroke normalisation draws at this multiple of the output resolution, so
-// the pen has sub-pixel widths (steps of 1/kStrokeScale output pixels) and
-// its edges come out anti-aliased after the area resize.
-constexpr int kStrokeScale = 2;
+// Stroke normalisation finds the skeleton at this multiple of the output
+// resolution (the pen itself is drawn at output resolution, anti-aliased).
+constexpr double kStrokeScale = 2;
 
 int interpolation_flag(const std::string& name) {
   if (name == "area") return cv::INTER_AREA;
@@ -65,44 +64,50 @@ cv::Mat gray_of(const cv::Mat& img) {
 using Histogram = std::array<int, 256>;
 
 Histogram histogram(const cv::Mat& gray) {
-  Histogram h{};
+  // Four partial histograms: consecutive equal pixels (the background) would
+  // otherwise wait on each other's increments.
+  std::array<Histogram, 4> part{};
   for (int y = 0; y < gray.rows; ++y) {
     const uint8_t* row = gray.ptr<uint8_t>(y);
-    for (int x = 0; x < gray.cols; ++x) ++h[row[x]];
+    int x = 0;
+    for (; x + 4 <= gray.cols; x += 4) {
+      ++part[0][row[x]];
+      ++part[1][row[x + 1]];
+      ++part[2][row[x + 2]];
+      ++part[3][row[x + 3]];
+    }
+    for (; x < gray.cols; ++x) ++part[0][row[x]];
   }
+  Histogram h;
+  for (int v = 0; v < 256; ++v) h[v] = part[0][v] + part[1][v] + part[2][v] + part[3][v];
   return h;
 }
 
-Histogram mirrored(const Histogram& h) {
-  Histogram m;
-  for (int v = 0; v < 256; ++v) m[v] = h[255 - v];
-  return m;
-}
-
-// Otsu's threshold from a histogram, computed as cv::threshold(THRESH_OTSU)
-// does: pixels above it are the bright class.
+// Otsu's threshold from a histogram: the t that maximises the between-class
+// variance of {≤ t} and {> t}, the first such t on ties, as
+// cv::threshold(THRESH_OTSU) computes it.  The variance is compared as a
+// fraction (num / den) with integer sums: no division per grey level.
 int otsu(const Histogram& h) {
-  double total = 0, mu = 0;
+  int64_t n = 0, sum = 0;
   for (int v = 0; v < 256; ++v) {
-    total += h[v];
-    mu += static_cast<double>(v) * h[v];
+    n += h[v];
+    sum += static_cast<int64_t>(v) * h[v];
   }
-  if (total <= 0) return 0;
-  mu /= total;
-  double q1 = 0, mu1 = 0, best = 0;
+  if (n == 0) return 0;
+  // sigma_b(t) ∝ (sum · n1 − n · s1)² / (n1 · (n − n1)).
+  int64_t n1 = 0, s1 = 0;
+  double best_num = 0, best_den = 1;
   int threshold = 0;
-  const double eps = 1.1920928955078125e-07;  // FLT_EPSILON, as OpenCV
   for (int v = 0; v < 256; ++v) {
-    double p = h[v] / total;
-    mu1 *= q1;
-    q1 += p;
-    double q2 = 1.0 - q1;
-    if (std::min(q1, q2) < eps || std::max(q1, q2) > 1.0 - eps) continue;
-    mu1 = (mu1 + v * p) / q1;
-    double mu2 = (mu - q1 * mu1) / q2;
-    double sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
-    if (sigma > best) {
-      best = sigma;
+    if (h[v] == 0) continue;  // the same split as the previous level: never strictly better
+    n1 += h[v];
+    s1 += static_cast<int64_t>(v) * h[v];
+    if (n1 == n) break;
+    double d = static_cast<double>(sum) * static_cast<double>(n1) - static_cast<double>(n) * static_cast<double>(s1);
+    double num = d * d, den = static_cast<double>(n1) * static_cast<double>(n - n1);
+    if (num * best_den > best_num * den) {
+      best_num = num;
+      best_den = den;
       threshold = v;
     }
   }
@@ -149,29 +154,28 @@ cv::Scalar border_median(const cv::Mat& img) {
 // 255 - threshold when the image is still dark-on-light (`dark_ink`).
 // The whole image when there are none.
 cv::Rect ink_box(const cv::Mat& gray, int threshold, bool dark_ink) {
-  int top = gray.rows, bottom = -1, left = gray.cols, right = -1;
+  // Ink test as a table, so one loop serves both polarities.
+  std::array<uint8_t, 256> ink;
+  for (int v = 0; v < 256; ++v) ink[v] = dark_ink ? v < 255 - threshold : v > threshold;
+  int top = -1, bottom = -1, left = gray.cols, right = -1;
   for (int y = 0; y < gray.rows; ++y) {
     const uint8_t* row = gray.ptr<uint8_t>(y);
-    int first = -1, last = -1;
-    if (dark_ink) {
-      int below = 255 - threshold;
-      for (int x = 0; x < gray.cols; ++x)
-        if (row[x] < below) {
-          if (first < 0) first = x;
-          last = x;
-        }
-    } else {
-      for (int x = 0; x < gray.cols; ++x)
-        if (row[x] > threshold) {
-          if (first < 0) first = x;
-          last = x;
-        }
+    // Only the parts of a row outside the box found so far can widen it.
+    int x = 0;
+    while (x < left && !ink[row[x]]) ++x;
+    bool any = x < left;
+    if (right < 0 && !any) continue;  // no box yet and no ink in this row
+    if (any) left = x;
+    int r = gray.cols - 1;
+    while (r > right && !ink[row[r]]) --r;
+    if (r > right) {
+      right = r;
+      any = true;
     }
-    if (first < 0) continue;
-    top = std::min(top, y);
+    if (!any) any = std::any_of(row + left, row + right + 1, [&](uint8_t v) { return ink[v] != 0; });
+    if (!any) continue;
+    if (top < 0) top = y;
     bottom = y;
-    left = std::min(left, first);
-    right = std::max(right, last);
   }
   if (bottom < 0) return cv::Rect(0, 0, gray.cols, gray.rows);
   return cv::Rect(left, top, right - left + 1, bottom - top + 1);
@@ -187,6 +191,68 @@ Box fit_box(int h, int w, const CleanOptions& o) {
   if (o.fit == "stretch") return {bh, bw};
   double s = std::min(static_cast<double>(bh) / h, static_cast<double>(bw) / w);
   return {std::clamp(static_cast<int>(std::lround(h * s)), 1, bh), std::clamp(static_cast<int>(std::lround(w * s)), 1, bw)};
+}
+
+// Stroke normalisation with a target size: the content's skeleton (taken at
+// kStrokeScale× the size the content gets in the output) is scaled so that
+// skeleton plus pen fills the box inside `pad`, then drawn straight into the
+// output with an anti-aliased round pen.  The glyph's extent and stroke
+// width are then the same for every source, whatever its pen and scanner.
+cv::Mat stroke_into_size(const cv::Mat& content, const CleanOptions& o, int threshold, bool dark_ink) {
+  cv::Mat canvas = cv::Mat::zeros(o.height, o.width, CV_8UC1);
+  Box fit = fit_box(content.rows, content.cols, o);
+  cv::Size work_size(static_cast<int>(std::lround(fit.width * kStrokeScale)), static_cast<int>(std::lround(fit.height * kStrokeScale)));
+  cv::Mat work;
+  bool shrink = work_size.width < content.cols && work_size.height < content.rows;
+  cv::resize(content, work, work_size, 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+  std::vector<cv::Point> skeleton = skeleton_points(work, threshold, dark_ink);
+  if (skeleton.empty()) return canvas;
+  int min_x = work.cols, max_x = -1, min_y = work.rows, max_y = -1;
+  double sum_x = 0, sum_y = 0;
+  for (const auto& p : skeleton) {
+    min_x = std::min(min_x, p.x);
+    max_x = std::max(max_x, p.x);
+    min_y = std::min(min_y, p.y);
+    max_y = std::max(max_y, p.y);
+    sum_x += p.x;
+    sum_y += p.y;
+  }
+  // Skeleton extent (between pixel centres) → box minus the pen.  A dot or
+  // a straight line has no extent along some axis; scaling is also capped
+  // (3× the plain fit) so that a tiny skeleton does not become a blob.
+  const double pen = o.stroke;
+  double room_w = std::max(0.0, o.width - 2.0 * o.pad - pen), room_h = std::max(0.0, o.height - 2.0 * o.pad - pen);
+  double ext_w = max_x - min_x, ext_h = max_y - min_y;
+  const double cap = 3.0 / kStrokeScale;
+  double sx = ext_w > 0 ? room_w / ext_w : cap, sy = ext_h > 0 ? room_h / ext_h : cap;
+  if (o.fit == "pad") sx = sy = std::min(sx, sy);
+  sx = std::min(sx, cap);
+  sy = std::min(sy, cap);
+  double cx = o.center == "mass" ? sum_x / skeleton.size() : (min_x + max_x) / 2.0;
+  double cy = o.center == "mass" ? sum_y / skeleton.size() : (min_y + max_y) / 2.0;
+  double ox = o.width / 2.0 - cx * sx, oy = o.height / 2.0 - cy * sy;
+  if (o.center == "mass") {
+    // Keep the whole glyph on the canvas.
+    double half = pen / 2;
+    ox = std::clamp(ox, half - min_x * sx, o.width - half - max_x * sx);
+    oy = std::clamp(oy, half - min_y * sy, o.height - half - max_y * sy);
+  }
+  std::vector<cv::Point2f> centres;
+  centres.reserve(skeleton.size());
+  for (const auto& p : skeleton)
+    centres.emplace_back(static_cast<float>(ox + p.x * sx), static_cast<float>(oy + p.y * sy));
+  draw_pen(canvas, centres, pen);
+  return canvas;
+}
+
+// Stroke normalisation without a size: redrawn at native resolution, with a
+// margin so that a pen wider than the original stroke is not clipped.
+cv::Mat stroke_in_place(const cv::Mat& content, const CleanOptions& o, int threshold) {
+  int margin = o.crop == "content" ? static_cast<int>(std::ceil(o.stroke / 2)) + 1 : 0;
+  cv::Mat work = content;
+  if (margin > 0) cv::copyMakeBorder(content, work, margin, margin, margin, margin, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::Mat drawn = redraw_strokes(work, o.stroke, threshold);
+  return o.crop == "content" ? drawn(ink_box(drawn, 0, false)).clone() : drawn;
 }
 
 cv::Mat inverted_copy(const cv::Mat& m) {
@@ -251,7 +317,8 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
   cv::Scalar border = border_median(img);
   double border_gray = gray_out ? border[0] : border_median(gray)[0];
   bool flat = contrast_range(hist) < 8;
-  out.inverted = o.invert == "true" || (o.invert == "auto" && (flat ? border_gray > 127 : border_gray > otsu(hist)));
+  int level = otsu(hist);
+  out.inverted = o.invert == "true" || (o.invert == "auto" && (flat ? border_gray > 127 : border_gray > level));
 
   // Inversion is deferred to the crop (fewer pixels) unless a whole-image
   // operation needs light ink first.
@@ -287,54 +354,44 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
     }
     gray = gray_of(img);
     hist = histogram(gray);
+    flat = contrast_range(hist) < 8;
+    level = otsu(hist);
     border = border_median(img);
   }
+  // The ink threshold of the light-ink image (Otsu on the inverted image
+  // splits the same two classes: 254 - level).
+  int ink_level = o.crop_threshold >= 0 ? o.crop_threshold : pending_invert ? 254 - level : level;
   cv::Scalar background = o.stroke > 0 ? cv::Scalar::all(0)
                           : pending_invert ? cv::Scalar::all(255) - border
                                            : border;
 
   cv::Rect roi(0, 0, img.cols, img.rows);
   if (o.crop == "content") {
-    if (contrast_range(hist) >= 8) {
-      int t = o.crop_threshold >= 0 ? o.crop_threshold : otsu(pending_invert ? mirrored(hist) : hist);
-      roi = ink_box(gray, t, pending_invert);
-    }
+    if (contrast_range(hist) >= 8) roi = ink_box(gray, ink_level, pending_invert);
   } else if (o.crop == "center") {
     int side = std::min(img.rows, img.cols);
     roi = cv::Rect((img.cols - side) / 2, (img.rows - side) / 2, side, side);
   }
-  cv::Mat content = pending_invert ? inverted_copy(img(roi)) : img(roi);
+  cv::Mat content = img(roi);
   int interp = interpolation_flag(o.interpolation);
 
   if (o.stroke > 0) {
-    // Redraw at kStrokeScale× the size the content will have in the output
-    // (native size when no size is asked for), with a margin so that a pen
-    // wider than the original stroke is not clipped, then crop again.
-    int k = sized ? kStrokeScale : 1;
-    if (sized) {
-      Box b = fit_box(content.rows, content.cols, o);
-      cv::Size work(b.width * k, b.height * k);
-      cv::Mat resized;
-      cv::resize(content, resized, work, 0, 0, work.area() < content.size().area() ? cv::INTER_AREA : cv::INTER_LINEAR);
-      content = resized;
-    }
-    double pen = o.stroke * k;
-    int margin = o.crop == "content" ? static_cast<int>(std::ceil(pen / 2)) + 1 : 0;
-    cv::Mat work = content;
-    if (margin > 0) cv::copyMakeBorder(content, work, margin, margin, margin, margin, cv::BORDER_CONSTANT, cv::Scalar(0));
-    int threshold = o.binarize != "none" ? 127 : (o.crop_threshold >= 0 ? o.crop_threshold : -1);
-    cv::Mat drawn = redraw_strokes(work, pen, threshold);
-    content = o.crop == "content" ? drawn(ink_box(drawn, 127, false)) : drawn;
-    if (sized) interp = cv::INTER_AREA;
+    // Only the ink's skeleton is kept, so a pending inversion is folded into
+    // the threshold instead of copying the pixels.
+    int threshold = o.binarize != "none" ? 127 : flat ? 255 : ink_level;
+    out.image = sized ? stroke_into_size(content, o, threshold, pending_invert)
+                      : stroke_in_place(pending_invert ? inverted_copy(content) : content, o, threshold);
+    return out;
   }
 
   if (!sized) {
-    out.image = content.clone();
+    out.image = pending_invert ? inverted_copy(content) : content.clone();
     return out;
   }
   Box b = fit_box(content.rows, content.cols, o);
   cv::Mat resized;
   cv::resize(content, resized, cv::Size(b.width, b.height), 0, 0, interp);
+  if (pending_invert) cv::bitwise_not(resized, resized);  // on the smaller image
   cv::Mat canvas(o.height, o.width, resized.type(), background);
   int oy = (o.height - b.height) / 2, ox = (o.width - b.width) / 2;
   if (o.center == "mass") {
@@ -420,6 +477,7 @@ Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads,
   // Stroke widths (a report statistic) are measured on a systematic sample
   // of about 2000 small images; the rest of clean costs about as much.
   const size_t stride = std::max<size_t>(1, n / 2000);
+  if (progress) progress(0, n);
   parallel_for(n, threads, [&](size_t i) {
     CleanedImage c = clean_image(sample_mat(in, i), o);
     images[i] = c.image;
@@ -450,8 +508,16 @@ Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads,
     }
     const cv::Mat& m = images[i];
     cv::Mat g = gray_of(m);
-    cs.mean += cv::mean(g)[0];
-    cs.ink += static_cast<double>(cv::countNonZero(g > 127)) / std::max<size_t>(1, g.total());
+    long sum = 0, ink = 0;
+    for (int y = 0; y < g.rows; ++y) {
+      const uint8_t* row = g.ptr<uint8_t>(y);
+      for (int x = 0; x < g.cols; ++x) {
+        sum += row[x];
+        ink += row[x] > 127;
+      }
+    }
+    cs.mean += static_cast<double>(sum) / std::max<size_t>(1, g.total());
+    cs.ink += static_cast<double>(ink) / std::max<size_t>(1, g.total());
     if (stroke[i] >= 0) {
       cs.stroke += stroke[i];
       ++cs.measured;

@@ -25,9 +25,15 @@ struct Decoded {
   std::string error;  // why not, when image is empty
 };
 
-// `max_side` > 0: larger images are shrunk (aspect kept, INTER_AREA) so
-// neither side exceeds it; big JPEGs are decoded at a reduced scale directly.
+// `max_side` > 0: larger images are shrunk by the smallest whole factor that
+// brings the longer side to at most max_side (area averaging; big JPEGs are
+// decoded at 1/2, 1/4 or 1/8 scale directly).
 Decoded decode_image(const uint8_t* data, size_t size, DecodeMode mode, int max_side = 0);
+
+// The image shrunk by the smallest whole factor k that makes its longer side
+// at most `max_side` (each pixel the mean of a k×k block); the image itself
+// when it fits or max_side is 0.
+cv::Mat shrink_to_fit(const cv::Mat& img, int max_side);
 
 // Width and height from a PNG or JPEG header without decoding; false if unknown.
 bool peek_image_size(const uint8_t* data, size_t size, int* width, int* height);

@@ -73,11 +73,7 @@ void read_idx_source(const SourceSpec& spec, const IngestOptions& options, std::
     cv::Mat conv = img;
     if (options.decode == DecodeMode::kGray && img.channels() == 3) cv::cvtColor(img, conv, cv::COLOR_RGB2GRAY);
     else if (options.decode == DecodeMode::kColor && img.channels() == 1) cv::cvtColor(img, conv, cv::COLOR_GRAY2RGB);
-    if (options.max_side > 0 && std::max(conv.rows, conv.cols) > options.max_side) {
-      double s = static_cast<double>(options.max_side) / std::max(conv.rows, conv.cols);
-      cv::resize(conv, conv, cv::Size(std::max(1, int(conv.cols * s + 0.5)), std::max(1, int(conv.rows * s + 0.5))), 0,
-                 0, cv::INTER_AREA);
-    }
+    conv = shrink_to_fit(conv, options.max_side);
     if (!conv.isContinuous()) conv = conv.clone();
     p.sample.height = conv.rows;
     p.sample.width = conv.cols;
@@ -144,6 +140,7 @@ IngestResult ingest(const IngestOptions& options, int threads, const std::functi
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   std::atomic<size_t> done{0};
   size_t total = to_decode.size();
+  if (progress) progress(0, total);
   try {
     parallel_for(total, threads, [&](size_t k) {
       Pending& p = items[to_decode[k]];

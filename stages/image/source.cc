@@ -102,33 +102,39 @@ void list_folder(const SourceSpec& spec, const fs::path& root, std::vector<Raw>*
   for (const auto& e : fs::directory_iterator(root)) {
     std::string name = e.path().filename().string();
     if (hidden(name) || !e.is_directory()) continue;
+    if (e.is_symlink()) check_inside(root, e.path(), name, spec.path);
     classes.push_back(name);
   }
   std::sort(classes.begin(), classes.end());
   if (classes.empty())
     throw Error("no class folders in the dataset folder").at(spec.path).hint("the folder layout is root/<class>/<file>");
+  struct File {
+    std::string name;
+    bool regular;
+  };
   for (const auto& cls : classes) {
     fs::path dir = root / cls;
-    check_inside(root, dir, cls, spec.path);
-    std::vector<std::string> files;
+    std::vector<File> files;
+    // Entry types come from the directory listing itself; only symlinks
+    // cost a lookup (to see where they point).
     for (const auto& e : fs::directory_iterator(dir)) {
       std::string name = e.path().filename().string();
       if (hidden(name)) continue;
+      if (e.is_symlink()) check_inside(root, e.path(), cls + "/" + name, spec.path);
       if (e.is_directory()) {
         rejected->push_back({cls + "/" + name, "a folder inside a class folder (not read)"});
         continue;
       }
-      files.push_back(name);
+      files.push_back({name, e.is_regular_file()});
     }
-    std::sort(files.begin(), files.end());
-    for (const auto& name : files) {
-      std::string rel = cls + "/" + name;
-      check_inside(root, dir / name, rel, spec.path);
-      if (!fs::is_regular_file(dir / name)) {
+    std::sort(files.begin(), files.end(), [](const File& a, const File& b) { return a.name < b.name; });
+    for (const auto& f : files) {
+      std::string rel = cls + "/" + f.name;
+      if (!f.regular) {
         rejected->push_back({rel, "not a regular file"});
         continue;
       }
-      out->push_back({rel, (dir / name).string(), cls, "", spec.split});
+      out->push_back({rel, (dir / f.name).string(), cls, "", spec.split});
     }
   }
 }
@@ -148,6 +154,7 @@ void list_manifest(const SourceSpec& spec, const fs::path& root, std::vector<Raw
   int path_col = -1, label_col = -1, group_col = -1, split_col = -1;
   size_t columns = 0;
   int line_no = 0;
+  std::set<std::string> folder_ok;
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
@@ -180,14 +187,27 @@ void list_manifest(const SourceSpec& spec, const fs::path& root, std::vector<Raw
     fs::path rel = full.lexically_relative(root);
     if (rel.empty() || *rel.begin() == "..")
       throw Error("path '" + path + "' escapes the dataset root").at(at).hint("paths must stay inside " + root.string());
-    check_inside(root, full, path, at);
+    // The lexical check above catches `..`; symlinks (the file or a folder
+    // on its way) are followed and checked once per folder.
+    fs::path parent = full.parent_path();
+    auto known = folder_ok.find(parent.string());
+    if (known == folder_ok.end()) {
+      check_inside(root, parent, fs::path(path).parent_path().string(), at);
+      folder_ok.insert(parent.string());
+    }
+    std::error_code ec;
+    fs::file_status st = fs::symlink_status(full, ec);
+    if (fs::is_symlink(st)) {
+      check_inside(root, full, path, at);
+      st = fs::status(full, ec);
+    }
     std::string split = split_col >= 0 ? trim(fields[split_col]) : spec.split;
     Raw r{rel.generic_string(), full.string(), trim(fields[label_col]), group_col >= 0 ? trim(fields[group_col]) : "", split};
-    if (!fs::exists(full)) {
+    if (!fs::exists(st)) {
       rejected->push_back({r.rel, "file not found"});
       continue;
     }
-    if (!fs::is_regular_file(full)) {
+    if (!fs::is_regular_file(st)) {
       rejected->push_back({r.rel, "not a regular file"});
       continue;
     }

@@ -1,7 +1,9 @@
 #include "stages/image/stroke.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -30,82 +32,92 @@ struct ZhangSuenTable {
   }
 };
 
-cv::Mat ink_mask(const cv::Mat& gray, int threshold) {
-  cv::Mat mask;
-  if (threshold >= 0) cv::threshold(gray, mask, threshold, 255, cv::THRESH_BINARY);
-  else cv::threshold(gray, mask, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  return mask;
+}  // namespace
+
+namespace {
+
+// Thins the 0/1 image `img` in place (Zhang–Suen).
+void thin_binary(cv::Mat& img) {
+  static const ZhangSuenTable table;
+  const int rows = img.rows, cols = img.cols;
+  if (rows < 3 || cols < 3) return;
+  uint8_t* d = img.ptr<uint8_t>(0);
+  const int step = static_cast<int>(img.step[0]);
+  const int n = -step, s = step;
+  auto code_at = [d, n, s](int i) {
+    const uint8_t* p = d + i;
+    return p[n] | p[n + 1] << 1 | p[1] << 2 | p[s + 1] << 3 | p[s] << 4 | p[s - 1] << 5 | p[-1] << 6 |
+           p[n - 1] << 7;
+  };
+  // Scratch reused by each thread: clean thins every image.  Every list
+  // holds distinct ink pixels (the `held` flags see to it), so rows × step
+  // entries always suffice.
+  thread_local std::vector<uint8_t> held_buffer;
+  thread_local std::vector<int> lists;
+  const size_t area = static_cast<size_t>(rows) * step;
+  held_buffer.assign(area, 0);
+  if (lists.size() < 3 * area) lists.resize(3 * area);
+  uint8_t* held = held_buffer.data();  // a candidate, or on the border (never removed)
+  int* candidates = lists.data();
+  int* next = candidates + area;
+  int* removed = next + area;
+  for (int x = 0; x < cols; ++x) held[x] = held[(rows - 1) * step + x] = 1;
+  for (int y = 0; y < rows; ++y) held[y * step] = held[y * step + cols - 1] = 1;
+  // Candidates: interior ink pixels that touch the background.
+  size_t n_candidates = 0;
+  for (int y = 1; y < rows - 1; ++y)
+    for (int x = 1; x < cols - 1; ++x) {
+      int i = y * step + x;
+      if (d[i] && code_at(i) != 0xFF) {
+        candidates[n_candidates++] = i;
+        held[i] = 1;
+      }
+    }
+  // Branch-free appends: whether a pixel goes is data, not control flow
+  // (the branches would mispredict about half the time).
+  const int around[8] = {n, n + 1, 1, s + 1, s, s - 1, -1, n - 1};
+  int quiet = 0;  // consecutive sub-iterations that removed nothing
+  for (int iter = 0; quiet < 2; iter ^= 1) {
+    const uint8_t* deletable = table.deletable[iter].data();
+    size_t n_removed = 0;
+    for (size_t c = 0; c < n_candidates; ++c) {
+      int i = candidates[c];
+      removed[n_removed] = i;
+      n_removed += deletable[code_at(i)];
+    }
+    if (n_removed == 0) {
+      ++quiet;
+      continue;
+    }
+    quiet = 0;
+    for (size_t r = 0; r < n_removed; ++r) d[removed[r]] = 0;
+    size_t n_next = 0;
+    for (size_t c = 0; c < n_candidates; ++c) {
+      int i = candidates[c];
+      next[n_next] = i;
+      n_next += d[i];
+      held[i] = d[i];
+    }
+    for (size_t r = 0; r < n_removed; ++r)
+      for (int j : around) {
+        int k = removed[r] + j;
+        int take = d[k] & (held[k] ^ 1);
+        next[n_next] = k;
+        held[k] |= take;
+        n_next += take;
+      }
+    std::swap(candidates, next);
+    n_candidates = n_next;
+  }
 }
 
 }  // namespace
 
 cv::Mat thin(const cv::Mat& mask) {
   CV_Assert(mask.type() == CV_8UC1);
-  static const ZhangSuenTable table;
-  const int rows = mask.rows, cols = mask.cols;
   cv::Mat img;
   cv::threshold(mask, img, 127, 1, cv::THRESH_BINARY);  // 0/1, like ximgproc's src / 255
-  if (rows >= 3 && cols >= 3) {
-    uint8_t* d = img.ptr<uint8_t>(0);
-    const int step = static_cast<int>(img.step[0]);
-    const int n = -step, s = step;
-    auto code_at = [d, n, s](int i) {
-      const uint8_t* p = d + i;
-      return p[n] | p[n + 1] << 1 | p[1] << 2 | p[s + 1] << 3 | p[s] << 4 | p[s - 1] << 5 | p[-1] << 6 |
-             p[n - 1] << 7;
-    };
-    // held[i]: i is a candidate, or on the image border (never removed).
-    std::vector<uint8_t> held(static_cast<size_t>(rows) * step, 0);
-    for (int x = 0; x < cols; ++x) held[x] = held[static_cast<size_t>(rows - 1) * step + x] = 1;
-    for (int y = 0; y < rows; ++y) held[static_cast<size_t>(y) * step] = held[static_cast<size_t>(y) * step + cols - 1] = 1;
-    // Candidates: interior ink pixels that touch the background.
-    std::vector<int> candidates, next, removed;
-    for (int y = 1; y < rows - 1; ++y)
-      for (int x = 1; x < cols - 1; ++x) {
-        int i = y * step + x;
-        if (d[i] && code_at(i) != 0xFF) {
-          candidates.push_back(i);
-          held[i] = 1;
-        }
-      }
-    // Branch-free appends: whether a pixel goes is data, not control flow
-    // (the branches would mispredict about half the time).
-    const int around[8] = {n, n + 1, 1, s + 1, s, s - 1, -1, n - 1};
-    int quiet = 0;  // consecutive sub-iterations that removed nothing
-    for (int iter = 0; quiet < 2; iter ^= 1) {
-      const uint8_t* deletable = table.deletable[iter].data();
-      removed.resize(candidates.size());
-      size_t count = 0;
-      for (int i : candidates) {
-        removed[count] = i;
-        count += deletable[code_at(i)];
-      }
-      removed.resize(count);
-      if (removed.empty()) {
-        ++quiet;
-        continue;
-      }
-      quiet = 0;
-      for (int i : removed) d[i] = 0;
-      next.resize(candidates.size() + 8 * removed.size());
-      count = 0;
-      for (int i : candidates) {
-        next[count] = i;
-        count += d[i];
-        held[i] = d[i];
-      }
-      for (int i : removed)
-        for (int j : around) {
-          int k = i + j;
-          int take = d[k] & (held[k] ^ 1);
-          next[count] = k;
-          held[k] |= take;
-          count += take;
-        }
-      next.resize(count);
-      candidates.swap(next);
-    }
-  }
+  thin_binary(img);
   img *= 255;
   return img;
 }
@@ -115,28 +127,84 @@ double stroke_width(const cv::Mat& gray) {
   double lo, hi;
   cv::minMaxLoc(gray, &lo, &hi);
   if (hi - lo < 16) return 0;
-  cv::Mat mask = ink_mask(gray, -1);
-  int area = cv::countNonZero(mask);
+  cv::Mat img;
+  cv::threshold(gray, img, 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  int area = cv::countNonZero(img);
   if (area == 0) return 0;
-  cv::Mat skeleton;
-  skeleton = thin(mask);
-  int length = cv::countNonZero(skeleton);
+  thin_binary(img);
+  int length = cv::countNonZero(img);
   return length > 0 ? static_cast<double>(area) / length : 0;
 }
 
-cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold) {
+std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool dark_ink) {
   CV_Assert(gray.type() == CV_8UC1);
-  cv::Mat mask = ink_mask(gray, threshold);
-  if (cv::countNonZero(mask) == 0) return cv::Mat::zeros(gray.size(), CV_8UC1);
-  cv::Mat skeleton;
-  skeleton = thin(mask);
-  // A round pen: dilation by a disc whose diameter is the odd number
-  // nearest to `width`, so it stays centred on the skeleton.
-  int d = 2 * static_cast<int>(std::lround(std::max(0.0, (width - 1) / 2))) + 1;
-  if (d <= 1) return skeleton;
-  cv::Mat pen = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(d, d));
-  cv::Mat out;
-  cv::dilate(skeleton, out, pen);
+  cv::Mat img;
+  if (threshold < 0)
+    cv::threshold(gray, img, 0, 1, (dark_ink ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY) | cv::THRESH_OTSU);
+  else if (dark_ink)
+    cv::threshold(gray, img, 254 - threshold, 1, cv::THRESH_BINARY_INV);
+  else
+    cv::threshold(gray, img, threshold, 1, cv::THRESH_BINARY);
+  thin_binary(img);
+  std::vector<cv::Point> points;
+  points.reserve(static_cast<size_t>(img.rows + img.cols) * 4);
+  for (int y = 0; y < img.rows; ++y) {
+    const uint8_t* row = img.ptr<uint8_t>(y);
+    const uint8_t* end = row + img.cols;
+    // Skip runs of background a machine word at a time.
+    for (const uint8_t* p = row; p < end;) {
+      if (p + 8 <= end) {
+        uint64_t word;
+        std::memcpy(&word, p, 8);
+        if (word == 0) {
+          p += 8;
+          continue;
+        }
+      }
+      if (*p) points.emplace_back(static_cast<int>(p - row), y);
+      ++p;
+    }
+  }
+  return points;
+}
+
+void draw_pen(cv::Mat& canvas, const std::vector<cv::Point2f>& centres, double width) {
+  CV_Assert(canvas.type() == CV_8UC1);
+  const float r = static_cast<float>(width / 2);
+  const float outer = r + 0.5f;  // coverage reaches 0 here
+  // Coverage as a function of the squared distance, in 1/kSteps px² steps:
+  // no square root per pixel.
+  constexpr int kSteps = 32;
+  const int lut_size = static_cast<int>(outer * outer * kSteps) + 2;
+  std::vector<uint8_t> lut(static_cast<size_t>(lut_size));
+  for (int i = 0; i < lut_size; ++i) {
+    float cover = std::clamp(outer - std::sqrt((i + 0.5f) / kSteps), 0.0f, 1.0f);
+    lut[i] = static_cast<uint8_t>(cover * 255.0f + 0.5f);
+  }
+  const int reach = static_cast<int>(std::ceil(outer));
+  for (const auto& c : centres) {
+    // Pixel (x, y) has its centre at (x + 0.5, y + 0.5).
+    int cx = static_cast<int>(std::floor(c.x)), cy = static_cast<int>(std::floor(c.y));
+    int x0 = std::max(0, cx - reach), x1 = std::min(canvas.cols - 1, cx + reach);
+    int y0 = std::max(0, cy - reach), y1 = std::min(canvas.rows - 1, cy + reach);
+    for (int y = y0; y <= y1; ++y) {
+      uint8_t* row = canvas.ptr<uint8_t>(y);
+      float dy = y + 0.5f - c.y;
+      float dy2 = dy * dy;
+      for (int x = x0; x <= x1; ++x) {
+        float dx = x + 0.5f - c.x;
+        int i = std::min(static_cast<int>((dx * dx + dy2) * kSteps), lut_size - 1);
+        row[x] = std::max(row[x], lut[i]);
+      }
+    }
+  }
+}
+
+cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold) {
+  std::vector<cv::Point2f> centres;
+  for (const auto& p : skeleton_points(gray, threshold)) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
+  cv::Mat out = cv::Mat::zeros(gray.size(), CV_8UC1);
+  draw_pen(out, centres, width);
   return out;
 }
 

@@ -1,29 +1,43 @@
 // Stroke width — measure it, normalise it, nudge it.
 //
-// All three work on light ink on a dark background (what clean produces
-// after `invert`).  Ink is the set of pixels above the image's Otsu
-// threshold; the skeleton is its Zhang–Suen thinning.
+// All of these work on light ink on a dark background (what clean produces
+// after `invert`).  Ink is the set of pixels above a threshold (Otsu's when
+// none is given); the skeleton is its Zhang–Suen thinning.  Normalising
+// means: take the skeleton and draw it again with a round pen of the target
+// width, anti-aliased, so every source ends up with the same strokes.
 #pragma once
+
+#include <vector>
 
 #include <opencv2/core.hpp>
 
 namespace pipe::image {
 
-// Zhang–Suen thinning of a 0/255 mask: the same result as
-// cv::ximgproc::thinning(THINNING_ZHANGSUEN), which rescans the whole image
-// once per peeled layer with per-pixel accessor calls (about 1 ms for a
-// 112×112 glyph).  This version visits only the current contour, with a
-// 256-entry table per sub-iteration, and is 20–50× faster; clean calls it
-// for every image.  Pixels on the image border are never removed (as there).
+// Zhang–Suen thinning of a mask (pixels above 127 are ink), as 0/255: the
+// same result as cv::ximgproc::thinning(THINNING_ZHANGSUEN), which rescans
+// the whole image once per peeled layer with per-pixel accessor calls (about
+// 1 ms for a 112×112 glyph).  This version visits only the current contour,
+// with a 256-entry table per sub-iteration, and is 10–20× faster; clean
+// calls it for every image.  Pixels on the image border are never removed.
 cv::Mat thin(const cv::Mat& mask);
+
+// The skeleton pixels of the ink of `gray` (pixels above `threshold`; Otsu's
+// threshold when it is negative), in row order.  `dark_ink`: the image is
+// still dark on light; ink is then below 255 - threshold.
+std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold = -1, bool dark_ink = false);
+
+// Draws a round pen `width` pixels wide centred on each point (continuous
+// coordinates: pixel (x, y) covers [x, x+1) × [y, y+1)) into `canvas`
+// (CV_8UC1): each pixel becomes the max of itself and its coverage by the
+// discs, so edges are anti-aliased and overlapping discs do not brighten.
+void draw_pen(cv::Mat& canvas, const std::vector<cv::Point2f>& centres, double width);
+
+// The ink of `gray` redrawn: its skeleton with a round pen `width` pixels
+// wide, on a black image of the same size (0..255, anti-aliased).
+cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold = -1);
 
 // Mean stroke width in pixels: ink area ÷ skeleton length (0 when no ink).
 double stroke_width(const cv::Mat& gray);
-
-// The ink mask of `gray` (Otsu, or `threshold` when ≥ 0) thinned to its
-// skeleton and redrawn with round strokes `width` pixels wide (the nearest odd
-// width, so the pen stays centred): 0/255.
-cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold = -1);
 
 // Thickens (amount > 0) or thins (amount < 0) ink by `amount` pixels in
 // total width, fractional amounts blended between whole-pixel steps; any
