@@ -1,6 +1,7 @@
 #include "stages/image/decode.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include <opencv2/imgcodecs.hpp>
@@ -35,6 +36,20 @@ bool jpeg_complete(const uint8_t* d, size_t n) {
 
 uint32_t be16(const uint8_t* p) { return (uint32_t(p[0]) << 8) | p[1]; }
 uint32_t be32(const uint8_t* p) { return (be16(p) << 16) | be16(p + 2); }
+
+// Every chunk (length, type, data, CRC) fits in the file, up to IEND.
+bool png_complete(const uint8_t* d, size_t n) {
+  size_t at = 8;
+  while (at + 12 <= n) {
+    uint32_t len = be32(d + at);
+    if (len > n - at - 12) return false;
+    for (int k = 4; k < 8; ++k)
+      if (!std::isalpha(d[at + k])) return false;  // not a chunk type: damaged
+    if (std::memcmp(d + at + 4, "IEND", 4) == 0) return true;
+    at += 12 + static_cast<size_t>(len);
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -105,6 +120,14 @@ Decoded decode_image(const uint8_t* data, size_t size, DecodeMode mode, int max_
   if (format == Format::kJpeg && !jpeg_complete(data, size)) {
     out.error = "truncated JPEG (no end marker)";
     return out;
+  }
+  if (format == Format::kPng) {
+    // Walk the chunks: a cut-off file is reported here rather than by
+    // libpng, which prints its own complaint on stderr.
+    if (!png_complete(data, size)) {
+      out.error = "truncated or damaged PNG (its chunks do not reach IEND)";
+      return out;
+    }
   }
   int flags = mode == DecodeMode::kGray ? cv::IMREAD_GRAYSCALE
               : mode == DecodeMode::kColor ? cv::IMREAD_COLOR

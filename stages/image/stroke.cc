@@ -129,11 +129,35 @@ double stroke_width(const cv::Mat& gray) {
   if (hi - lo < 16) return 0;
   cv::Mat img;
   cv::threshold(gray, img, 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  int area = cv::countNonZero(img);
+  double area = cv::countNonZero(img);
   if (area == 0) return 0;
   thin_binary(img);
-  int length = cv::countNonZero(img);
-  return length > 0 ? static_cast<double>(area) / length : 0;
+  // Skeleton length along its links (diagonal steps count √2, except where
+  // an orthogonal path already joins the two pixels), and its end points.
+  cv::Mat s;
+  cv::copyMakeBorder(img, s, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  double length = 0;
+  int ends = 0, pixels = 0;
+  for (int y = 1; y < s.rows - 1; ++y)
+    for (int x = 1; x < s.cols - 1; ++x) {
+      if (!s.at<uint8_t>(y, x)) continue;
+      ++pixels;
+      auto at = [&](int dy, int dx) { return s.at<uint8_t>(y + dy, x + dx) != 0; };
+      int neighbours = 0;
+      for (int dy = -1; dy <= 1; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) neighbours += (dy || dx) && at(dy, dx);
+      ends += neighbours <= 1;
+      // Links to the right and downward, each counted once.
+      length += at(0, 1) + at(1, 0);
+      if (at(1, 1) && !at(0, 1) && !at(1, 0)) length += std::sqrt(2.0);
+      if (at(1, -1) && !at(0, -1) && !at(1, 0)) length += std::sqrt(2.0);
+    }
+  if (pixels == 1) return std::sqrt(area);  // a dot
+  // Thinning shortens each stroke by about half the width at each end:
+  // area ≈ w · length + ends · w² / 2.
+  if (ends == 0 || length <= 0) return length > 0 ? area / length : 0;
+  double e = ends / 2.0;
+  return (-length + std::sqrt(length * length + 4 * e * area)) / (2 * e);
 }
 
 std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool dark_ink) {

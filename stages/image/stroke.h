@@ -36,7 +36,8 @@ void draw_pen(cv::Mat& canvas, const std::vector<cv::Point2f>& centres, double w
 // wide, on a black image of the same size (0..255, anti-aliased).
 cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold = -1);
 
-// Mean stroke width in pixels: ink area ÷ skeleton length (0 when no ink).
+// Mean stroke width in pixels (0 when no ink): from the ink area, the
+// skeleton's length and its end points (area ≈ width · length + ends · width² / 2).
 double stroke_width(const cv::Mat& gray);
 
 // Thickens (amount > 0) or thins (amount < 0) ink by `amount` pixels in

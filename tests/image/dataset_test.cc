@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+
+#include "engine/error.h"
+#include "stages/image/dataset.h"
+#include "tests/image/helpers.h"
+
+using namespace pipe::image;
+using pipe::image::testing::TempDir;
+
+namespace {
+
+Dataset mixed() {
+  Dataset d;
+  d.classes = {"alpha", "beta", "gamma"};
+  for (int i = 0; i < 7; ++i) {
+    Sample s;
+    s.label = i % 3;
+    s.height = 2 + i;
+    s.width = 3 + (i % 2);
+    s.channels = i == 4 ? 3 : 1;
+    s.path = "class/" + std::to_string(i) + ".png";
+    s.group = i % 2 ? "writer" + std::to_string(i) : "";
+    s.split = i == 0 ? "test" : "";
+    for (int k = 0; k < s.height * s.width * s.channels; ++k) s.pixels.push_back(static_cast<uint8_t>(k * 7 + i));
+    d.samples.push_back(s);
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("a dataset file round-trips every field", "[dataset]") {
+  TempDir tmp;
+  Dataset d = mixed();
+  std::string file = tmp.file("dataset.bin");
+  write_dataset(file, d);
+  DatasetView v = DatasetView::open(file);
+  REQUIRE(v.size() == d.samples.size());
+  CHECK(v.classes() == d.classes);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const Sample& s = d.samples[i];
+    CHECK(v.label(i) == s.label);
+    CHECK(v.height(i) == s.height);
+    CHECK(v.width(i) == s.width);
+    CHECK(v.channels(i) == s.channels);
+    CHECK(v.path(i) == s.path);
+    CHECK(v.group(i) == s.group);
+    CHECK(v.split(i) == s.split);
+    CHECK(std::vector<uint8_t>(v.pixels(i), v.pixels(i) + s.pixels.size()) == s.pixels);
+  }
+  int h, w, c;
+  v.common_shape(&h, &w, &c);
+  CHECK(h == 0);
+  CHECK(v.contiguous_pixels() == nullptr);
+  Dataset back = v.load();
+  CHECK(back.samples.size() == d.samples.size());
+  CHECK(back.samples[4].pixels == d.samples[4].pixels);
+}
+
+TEST_CASE("a dataset with one shape is one contiguous array", "[dataset]") {
+  TempDir tmp;
+  Dataset d;
+  d.classes = {"a"};
+  for (int i = 0; i < 5; ++i) {
+    Sample s;
+    s.label = 0;
+    s.height = s.width = 4;
+    s.channels = 1;
+    s.pixels.assign(16, static_cast<uint8_t>(i));
+    d.samples.push_back(s);
+  }
+  write_dataset(tmp.file("d.bin"), d);
+  DatasetView v = DatasetView::open(tmp.file("d.bin"));
+  int h, w, c;
+  v.common_shape(&h, &w, &c);
+  CHECK((h == 4 && w == 4 && c == 1));
+  const uint8_t* all = v.contiguous_pixels();
+  REQUIRE(all != nullptr);
+  for (int i = 0; i < 5; ++i) CHECK(all[i * 16 + 5] == i);
+}
+
+TEST_CASE("an empty dataset is a valid file", "[dataset]") {
+  TempDir tmp;
+  Dataset d;
+  d.classes = {"x", "y"};
+  write_dataset(tmp.file("e.bin"), d);
+  DatasetView v = DatasetView::open(tmp.file("e.bin"));
+  CHECK(v.size() == 0);
+  CHECK(v.classes().size() == 2);
+}
+
+TEST_CASE("write_subset writes the chosen samples in the given order", "[dataset]") {
+  TempDir tmp;
+  write_dataset(tmp.file("all.bin"), mixed());
+  DatasetView all = DatasetView::open(tmp.file("all.bin"));
+  write_subset(tmp.file("sub.bin"), all, {5, 1, 3});
+  DatasetView sub = DatasetView::open(tmp.file("sub.bin"));
+  REQUIRE(sub.size() == 3);
+  CHECK(sub.classes() == all.classes());
+  CHECK(sub.path(0) == all.path(5));
+  CHECK(sub.path(1) == all.path(1));
+  CHECK(sub.group(2) == all.group(3));
+  CHECK(sub.pixels(0)[3] == all.pixels(5)[3]);
+}
+
+TEST_CASE("damaged dataset files are errors naming the file", "[dataset]") {
+  TempDir tmp;
+  write_dataset(tmp.file("good.bin"), mixed());
+  std::string bytes = pipe::image::testing::read_bytes(tmp.file("good.bin"));
+
+  pipe::image::testing::write_bytes(tmp.file("short.bin"), bytes.substr(0, bytes.size() - 10));
+  CHECK_THROWS_WITH(DatasetView::open(tmp.file("short.bin")), Catch::Contains("truncated"));
+
+  std::string bad = bytes;
+  bad[0] = 'X';
+  pipe::image::testing::write_bytes(tmp.file("magic.bin"), bad);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.file("magic.bin")), Catch::Contains("not a pipe dataset"));
+
+  pipe::image::testing::write_bytes(tmp.file("tiny.bin"), "PIPE");
+  CHECK_THROWS_AS(DatasetView::open(tmp.file("tiny.bin")), pipe::Error);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.file("missing.bin")), Catch::Contains("missing.bin"));
+}
+
+TEST_CASE("write_dataset refuses inconsistent samples", "[dataset]") {
+  TempDir tmp;
+  Dataset d = mixed();
+  d.samples[2].pixels.pop_back();
+  CHECK_THROWS_WITH(write_dataset(tmp.file("x.bin"), d), Catch::Contains("bytes of pixels"));
+  d = mixed();
+  d.samples[1].label = 9;
+  CHECK_THROWS_WITH(write_dataset(tmp.file("y.bin"), d), Catch::Contains("label 9"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("y.bin")));
+}
