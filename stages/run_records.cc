@@ -24,7 +24,18 @@ double number(const json& j, const std::string& key) {
   return it != j.end() && it->is_number() ? it->get<double>() : NAN;
 }
 
-std::string text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    // Counts stored as doubles read as counts.
+    double d = v.get<double>();
+    char buf[32];
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", d);
+    else std::snprintf(buf, sizeof buf, "%.6g", d);
+    return buf;
+  }
+  return v.dump();
+}
 
 std::string format_time(double unix_seconds) {
   if (unix_seconds <= 0) return "";
@@ -213,13 +224,17 @@ report::RunReportInput run_report_input(const Store& store, const RunRecord& run
   if (!run.experiment.empty()) in.run.push_back({"experiment", run.experiment});
   if (!run.variant.empty()) in.run.push_back({"variant", run.variant});
   in.run.push_back({"seed", std::to_string(run.seed)});
-  in.run.push_back({"status", run.status + (run.error.empty() ? "" : ": " + run.error)});
+  // Written by the run's own report stage, the run is still going.
+  std::string status = run.status == "running" ? "running (this report was written during the run)" : run.status;
+  in.run.push_back({"status", status + (run.error.empty() ? "" : ": " + run.error)});
   in.run.push_back({"file", display_path(run.file)});
   in.run.push_back({"started", format_time(run.started)});
   if (run.finished > run.started) in.run.push_back({"duration", format_seconds(run.finished - run.started)});
   if (!run.command.empty()) in.run.push_back({"command", run.command});
 
-  for (const auto& s : rec.stages) in.stages.push_back({s.stage_id, s.kind, s.status, s.seconds, s.key});
+  for (const auto& s : rec.stages)
+    in.stages.push_back({s.stage_id, s.kind, s.kind == "report" && s.status == "running" ? "writing this report" : s.status,
+                         s.seconds, s.key});
   std::string param_note;
   for (const auto& [k, v] : run_parameters(run, &param_note)) in.parameters.push_back({k, v});
   if (!param_note.empty()) in.parameters.push_back({"note", param_note});
@@ -321,8 +336,9 @@ report::RunReportInput run_report_input(const Store& store, const RunRecord& run
             g.image = sample_image(*test, i);
             g.heat = cam.heat;
             g.heat_h = cam.height, g.heat_w = cam.width;
+            bool none = std::all_of(cam.heat.begin(), cam.heat.end(), [](float v) { return v <= 0; });
             g.lines = {report::prediction_caption(p.value("true", ""), p.value("pred", ""), p.value("p", 0.0)),
-                       "layer " + cam.layer};
+                       none ? "no positive evidence at " + cam.layer : "layer " + cam.layer};
             in.gradcam.push_back(g);
           }
         }
