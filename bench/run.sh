@@ -80,7 +80,7 @@ line() {
   fmt() { [ "$1" = - ] && echo - || awk -v v="$1" 'BEGIN{ printf (v >= 100 ? "%.0f" : v >= 1 ? "%.3g" : "%.3f"), v }'; }
   p="$(fmt "$p")"; r="$(fmt "$r")"
   if [ "$p" != - ] && [ "$r" != - ]; then
-    s="$(awk -v p="$p" -v r="$r" -v u="$unit" 'BEGIN{ if (u ~ /\/s$/) x = p / r; else x = r / p;
+    s="$(awk -v p="$p" -v r="$r" -v u="$unit" 'BEGIN{ if (u ~ /\/s$|^of-peak$/) x = p / r; else x = r / p;
                                                     printf "%.2f", x }')"
   fi
   echo "bench $c pipe $p $unit reference $r $unit speedup $s"
@@ -126,6 +126,9 @@ for c in "${nn_cases[@]}"; do
       [ "$rg" != - ] && rf="$(awk -v g="$rg" -v p="$peak" 'BEGIN{printf "%.3f", g/p}')"
       line cnn_train_sgemm_fraction "of-peak" "$pf" "$rf"
       say "sgemm peak $peak GFLOP/s with $(field "$pl" threads) threads (oneDNN dnnl_sgemm)"
+      pc="$(cpu_median "$log.pipe.jsonl" cnn_train_epoch 1)"
+      [ -n "$pc" ] && [ "$(field "$pl" threads)" = 1 ] && say "$(awk -v f="$flop" -v n="$n" -v c="$pc" -v p="$peak" 'BEGIN{g = f*n/c/1e9;
+        printf "cnn_train_epoch by one-thread CPU time: %.1f GFLOP/s, %.2f of the sgemm peak", g, g/p}')"
     fi
   fi
   if [ "$c" = cnn_train_epoch ] && wanted rss_growth && [ -n "$pl" ]; then
