@@ -96,8 +96,8 @@ class BatchNormRun : public LayerRun {
                     {DNNL_ARG_SCALE, params[0].value}, {DNNL_ARG_SHIFT, params[1].value},
                     {DNNL_ARG_DIFF_SRC, diff_src}};
     if (weights) {
-      args[DNNL_ARG_DIFF_SCALE] = params[0].grad;
-      args[DNNL_ARG_DIFF_SHIFT] = params[1].grad;
+      args[DNNL_ARG_DIFF_SCALE] = layer_.grad_target(plan, params[0]);
+      args[DNNL_ARG_DIFF_SHIFT] = layer_.grad_target(plan, params[1]);
     }
     plan.add(Plan::kBackward, dnnl::batch_normalization_backward(pd), std::move(args));
     return need_input_grad ? diff_src : dnnl::memory();

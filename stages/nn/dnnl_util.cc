@@ -7,6 +7,13 @@ using dt = dnnl::memory::data_type;
 
 namespace {
 
+// Every primitive takes its scratchpad from the plan that runs it (a buffer per plan),
+// so plans on different threads never share one.
+dnnl::primitive_attr with_scratchpad(dnnl::primitive_attr attr = {}) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
 prop_kind forward_kind(bool training) {
   return training ? prop_kind::forward_training : prop_kind::forward_inference;
 }
@@ -53,7 +60,7 @@ dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool t
   dnnl::convolution_forward::desc d(forward_kind(training), algorithm::convolution_direct, src,
                                     weights, bias, dst, g.stride, zero_based(g.dilation), g.pad_l,
                                     g.pad_r);
-  return dnnl::convolution_forward::primitive_desc(d, attr, eng);
+  return dnnl::convolution_forward::primitive_desc(d, with_scratchpad(attr), eng);
 }
 
 dnnl::convolution_backward_data::primitive_desc conv_backward_data(
@@ -62,7 +69,7 @@ dnnl::convolution_backward_data::primitive_desc conv_backward_data(
   dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, diff_src, weights,
                                           diff_dst, g.stride, zero_based(g.dilation), g.pad_l,
                                           g.pad_r);
-  return dnnl::convolution_backward_data::primitive_desc(d, eng, hint);
+  return dnnl::convolution_backward_data::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 dnnl::convolution_backward_weights::primitive_desc conv_backward_weights(
@@ -72,7 +79,7 @@ dnnl::convolution_backward_weights::primitive_desc conv_backward_weights(
   dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights,
                                              diff_bias, diff_dst, g.stride, zero_based(g.dilation),
                                              g.pad_l, g.pad_r);
-  return dnnl::convolution_backward_weights::primitive_desc(d, eng, hint);
+  return dnnl::convolution_backward_weights::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- pooling ------------------------------------------------------------------------
@@ -82,7 +89,7 @@ dnnl::pooling_v2_forward::primitive_desc pool_forward(const engine& eng, bool tr
                                                       const md& dst, const PoolGeometry& g) {
   dnnl::pooling_v2_forward::desc d(forward_kind(training), alg, src, dst, g.stride, g.kernel,
                                    Dims(g.kernel.size(), 0), g.pad_l, g.pad_r);
-  return dnnl::pooling_v2_forward::primitive_desc(d, eng);
+  return dnnl::pooling_v2_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
 dnnl::pooling_v2_backward::primitive_desc pool_backward(
@@ -90,7 +97,7 @@ dnnl::pooling_v2_backward::primitive_desc pool_backward(
     const PoolGeometry& g, const dnnl::pooling_v2_forward::primitive_desc& hint) {
   dnnl::pooling_v2_backward::desc d(alg, diff_src, diff_dst, g.stride, g.kernel,
                                     Dims(g.kernel.size(), 0), g.pad_l, g.pad_r);
-  return dnnl::pooling_v2_backward::primitive_desc(d, eng, hint);
+  return dnnl::pooling_v2_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- inner product ----------------------------------------------------------------
@@ -100,21 +107,21 @@ dnnl::inner_product_forward::primitive_desc dense_forward(const engine& eng, boo
                                                           const md& bias, const md& dst,
                                                           const dnnl::primitive_attr& attr) {
   dnnl::inner_product_forward::desc d(forward_kind(training), src, weights, bias, dst);
-  return dnnl::inner_product_forward::primitive_desc(d, attr, eng);
+  return dnnl::inner_product_forward::primitive_desc(d, with_scratchpad(attr), eng);
 }
 
 dnnl::inner_product_backward_data::primitive_desc dense_backward_data(
     const engine& eng, const md& diff_src, const md& weights, const md& diff_dst,
     const dnnl::inner_product_forward::primitive_desc& hint) {
   dnnl::inner_product_backward_data::desc d(diff_src, weights, diff_dst);
-  return dnnl::inner_product_backward_data::primitive_desc(d, eng, hint);
+  return dnnl::inner_product_backward_data::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 dnnl::inner_product_backward_weights::primitive_desc dense_backward_weights(
     const engine& eng, const md& src, const md& diff_weights, const md& diff_bias,
     const md& diff_dst, const dnnl::inner_product_forward::primitive_desc& hint) {
   dnnl::inner_product_backward_weights::desc d(src, diff_weights, diff_bias, diff_dst);
-  return dnnl::inner_product_backward_weights::primitive_desc(d, eng, hint);
+  return dnnl::inner_product_backward_weights::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- element-wise, softmax ----------------------------------------------------------
@@ -131,27 +138,27 @@ dnnl::eltwise_forward::primitive_desc eltwise_forward(const engine& eng, bool tr
                                                       algorithm alg, const md& data,
                                                       float alpha, float beta) {
   dnnl::eltwise_forward::desc d(forward_kind(training), alg, data, alpha, beta);
-  return dnnl::eltwise_forward::primitive_desc(d, eng);
+  return dnnl::eltwise_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
 dnnl::eltwise_backward::primitive_desc eltwise_backward(
     const engine& eng, algorithm alg, const md& diff_data, const md& data, float alpha,
     float beta, const dnnl::eltwise_forward::primitive_desc& hint) {
   dnnl::eltwise_backward::desc d(alg, diff_data, data, alpha, beta);
-  return dnnl::eltwise_backward::primitive_desc(d, eng, hint);
+  return dnnl::eltwise_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 dnnl::softmax_forward::primitive_desc softmax_forward(const engine& eng, bool training,
                                                       const md& data, int axis) {
   dnnl::softmax_forward::desc d(forward_kind(training), data, axis);
-  return dnnl::softmax_forward::primitive_desc(d, eng);
+  return dnnl::softmax_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
 dnnl::softmax_backward::primitive_desc softmax_backward(
     const engine& eng, const md& diff_data, const md& data, int axis,
     const dnnl::softmax_forward::primitive_desc& hint) {
   dnnl::softmax_backward::desc d(diff_data, data, axis);
-  return dnnl::softmax_backward::primitive_desc(d, eng, hint);
+  return dnnl::softmax_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- batch normalization ------------------------------------------------------------
@@ -160,7 +167,7 @@ dnnl::batch_normalization_forward::primitive_desc batchnorm_forward(
     const engine& eng, bool training, const md& data, float eps,
     dnnl::normalization_flags flags) {
   dnnl::batch_normalization_forward::desc d(forward_kind(training), data, eps, flags);
-  return dnnl::batch_normalization_forward::primitive_desc(d, eng);
+  return dnnl::batch_normalization_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
 dnnl::batch_normalization_backward::primitive_desc batchnorm_backward(
@@ -169,7 +176,7 @@ dnnl::batch_normalization_backward::primitive_desc batchnorm_backward(
     const dnnl::batch_normalization_forward::primitive_desc& hint) {
   dnnl::batch_normalization_backward::desc d(
       with_weights ? prop_kind::backward : prop_kind::backward_data, diff_data, data, eps, flags);
-  return dnnl::batch_normalization_backward::primitive_desc(d, eng, hint);
+  return dnnl::batch_normalization_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- recurrent ------------------------------------------------------------------------
@@ -186,14 +193,14 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
       dnnl::vanilla_rnn_forward::desc fd(kind, activation, dir, f.src_layer, f.src_iter,
                                          f.weights_layer, f.weights_iter, f.bias, f.dst_layer,
                                          f.dst_iter);
-      dnnl::vanilla_rnn_forward::primitive_desc fpd(fd, eng);
+      dnnl::vanilla_rnn_forward::primitive_desc fpd(fd, with_scratchpad(), eng);
       out.forward_pd = fpd;
       out.forward = dnnl::vanilla_rnn_forward(fpd);
       if (with_backward) {
         dnnl::vanilla_rnn_backward::desc bd(
             prop_kind::backward, activation, dir, f.src_layer, f.src_iter, wl, wi, f.bias, f.dst_layer, f.dst_iter, b.src_layer, b.src_iter,
             b.weights_layer, b.weights_iter, b.bias, b.dst_layer, b.dst_iter);
-        dnnl::vanilla_rnn_backward::primitive_desc bpd(bd, eng, fpd);
+        dnnl::vanilla_rnn_backward::primitive_desc bpd(bd, with_scratchpad(), eng, fpd);
         out.backward_pd = bpd;
         out.backward = dnnl::vanilla_rnn_backward(bpd);
       }
@@ -203,7 +210,7 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
       dnnl::lstm_forward::desc fd(kind, dir, f.src_layer, f.src_iter, f.src_iter_c,
                                   f.weights_layer, f.weights_iter, f.bias, f.dst_layer,
                                   f.dst_iter, f.dst_iter_c);
-      dnnl::lstm_forward::primitive_desc fpd(fd, eng);
+      dnnl::lstm_forward::primitive_desc fpd(fd, with_scratchpad(), eng);
       out.forward_pd = fpd;
       out.forward = dnnl::lstm_forward(fpd);
       if (with_backward) {
@@ -211,7 +218,7 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
             prop_kind::backward, dir, f.src_layer, f.src_iter, f.src_iter_c, wl, wi, f.bias, f.dst_layer, f.dst_iter, f.dst_iter_c, b.src_layer,
             b.src_iter, b.src_iter_c, b.weights_layer, b.weights_iter, b.bias, b.dst_layer,
             b.dst_iter, b.dst_iter_c);
-        dnnl::lstm_backward::primitive_desc bpd(bd, eng, fpd);
+        dnnl::lstm_backward::primitive_desc bpd(bd, with_scratchpad(), eng, fpd);
         out.backward_pd = bpd;
         out.backward = dnnl::lstm_backward(bpd);
       }
@@ -220,14 +227,14 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
     case Cell::kGru: {
       dnnl::lbr_gru_forward::desc fd(kind, dir, f.src_layer, f.src_iter, f.weights_layer,
                                      f.weights_iter, f.bias, f.dst_layer, f.dst_iter);
-      dnnl::lbr_gru_forward::primitive_desc fpd(fd, eng);
+      dnnl::lbr_gru_forward::primitive_desc fpd(fd, with_scratchpad(), eng);
       out.forward_pd = fpd;
       out.forward = dnnl::lbr_gru_forward(fpd);
       if (with_backward) {
         dnnl::lbr_gru_backward::desc bd(
             prop_kind::backward, dir, f.src_layer, f.src_iter, wl, wi, f.bias, f.dst_layer, f.dst_iter, b.src_layer, b.src_iter, b.weights_layer,
             b.weights_iter, b.bias, b.dst_layer, b.dst_iter);
-        dnnl::lbr_gru_backward::primitive_desc bpd(bd, eng, fpd);
+        dnnl::lbr_gru_backward::primitive_desc bpd(bd, with_scratchpad(), eng, fpd);
         out.backward_pd = bpd;
         out.backward = dnnl::lbr_gru_backward(bpd);
       }
@@ -237,6 +244,22 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
   return out;
 }
 
-dnnl::reorder reorder(const memory& from, const memory& to) { return dnnl::reorder(from, to); }
+dnnl::reorder reorder(const memory& from, const memory& to) {
+  return dnnl::reorder(dnnl::reorder::primitive_desc(from, to, with_scratchpad()));
+}
+
+void reorder_now(const memory& from, const memory& to) {
+  dnnl::stream s(from.get_engine());
+  memory src = from, dst = to;
+  dnnl::reorder(src, dst).execute(s, src, dst);
+  s.wait();
+}
+
+memory::desc scratchpad_of(const dnnl::primitive& p) {
+  const_dnnl_primitive_desc_t pd = nullptr;
+  dnnl::error::wrap_c_api(dnnl_primitive_get_primitive_desc(p.get(), &pd), "cannot query a primitive");
+  const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  return md ? memory::desc(*md) : memory::desc();
+}
 
 }  // namespace pipe::nn::dnn

@@ -117,7 +117,12 @@ struct RnnPrimitives {
 RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool training,
                   bool with_backward, const RnnDescs& fwd, const RnnDescs& diff);
 
-// ---- reorder -------------------------------------------------------------------
+// ---- reorder, scratchpads -----------------------------------------------------------
 dnnl::reorder reorder(const memory& from, const memory& to);
+// Copies `from` into `to` now (outside plans: parameters, reading results).
+void reorder_now(const memory& from, const memory& to);
+// Every primitive built here wants its scratchpad passed in (DNNL_ARG_SCRATCHPAD): its
+// desc, a zero desc when it needs none.
+memory::desc scratchpad_of(const dnnl::primitive& p);
 
 }  // namespace pipe::nn::dnn

@@ -1,7 +1,10 @@
 #include "stages/nn/dropout.h"
 
+#include <algorithm>
+
 #include "engine/error.h"
 #include "stages/nn/dnnl_util.h"
+#include "stages/nn/parallel.h"
 
 namespace pipe::nn {
 
@@ -30,9 +33,9 @@ class DropoutRun : public LayerRun {
     const auto md = in.mem.get_desc();
     out = {plan.alloc(md), in.shape};
     const size_t count = dnn::floats(md);
-    mask_.assign(count, 0.0f);
-    // keep a value when its 53-bit uniform is >= rate
-    const uint64_t threshold = static_cast<uint64_t>(layer.rate_ * 0x1.0p53);
+    mask_.assign(count + 1, 0.0f);  // + 1: the loop below fills pairs
+    // keep a value when its 32-bit uniform is >= rate; each hash gives two
+    const uint32_t threshold = static_cast<uint32_t>(std::min(layer.rate_ * 0x1.0p32, 0x1.0p32 - 1));
     const float scale = static_cast<float>(1.0 / (1.0 - layer.rate_));
     const float* src = static_cast<const float*>(in.mem.get_data_handle());
     float* dst = static_cast<float*>(out.mem.get_data_handle());
@@ -42,12 +45,18 @@ class DropoutRun : public LayerRun {
     plan.add(Plan::kForward, [=]() {
       const RunState state = p->run_state();
       const uint64_t base = mix64(seed ^ mix64(state.step ^ mix64(static_cast<uint64_t>(state.first_sample))));
-#pragma omp parallel for schedule(static) if (count > 65536)
-      for (size_t i = 0; i < count; ++i) {
-        const bool keep = (mix64(base + i) >> 11) >= threshold;
-        mask[i] = keep ? scale : 0.0f;
-        dst[i] = src[i] * mask[i];
-      }
+      for_ranges((count + 1) / 2, 32768, [&](size_t begin, size_t end) {
+#pragma omp simd
+        for (size_t j = begin; j < end; ++j) {
+          const uint64_t h = mix64(base + j);
+          mask[2 * j] = static_cast<uint32_t>(h) >= threshold ? scale : 0.0f;
+          mask[2 * j + 1] = static_cast<uint32_t>(h >> 32) >= threshold ? scale : 0.0f;
+        }
+      });
+      for_ranges(count, 65536, [&](size_t begin, size_t end) {
+#pragma omp simd
+        for (size_t i = begin; i < end; ++i) dst[i] = src[i] * mask[i];
+      });
     });
   }
 
@@ -60,10 +69,12 @@ class DropoutRun : public LayerRun {
     const float* dd = static_cast<const float*>(diff_dst.get_data_handle());
     float* ds = static_cast<float*>(diff_src.get_data_handle());
     const float* mask = mask_.data();
-    const size_t count = mask_.size();
+    const size_t count = mask_.size() - 1;
     plan.add(Plan::kBackward, [=]() {
-#pragma omp parallel for schedule(static) if (count > 65536)
-      for (size_t i = 0; i < count; ++i) ds[i] = dd[i] * mask[i];
+      for_ranges(count, 65536, [&](size_t begin, size_t end) {
+#pragma omp simd
+        for (size_t i = begin; i < end; ++i) ds[i] = dd[i] * mask[i];
+      });
     });
     return diff_src;
   }

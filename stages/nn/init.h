@@ -49,7 +49,12 @@ class Rng {
 // A seed for one named stream (splitmix64 over the seed and FNV-1a of tag).
 uint64_t derive_seed(uint64_t seed, const std::string& tag);
 // A well-mixed 64-bit hash of a counter (splitmix64), for counter-based streams.
-uint64_t mix64(uint64_t x);
+inline uint64_t mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 
 // Fills values (row-major, PyTorch's layout, `rows` × rest for orthogonal).
 void fill(const InitSpec& spec, std::vector<float>& values, int64_t rows, Rng& rng);

@@ -99,19 +99,13 @@ Param& Layer::add_param(const dnnl::engine& eng, std::string name, Dims torch_sh
 }
 
 void Layer::export_param(const Param& p, const float* internal, float* torch) const {
-  dnnl::memory from(p.value.get_desc(), eng_, const_cast<float*>(internal));
-  dnnl::memory to(p.torch_md, eng_, torch);
-  dnnl::stream s(eng_);
-  dnn::reorder(from, to).execute(s, from, to);
-  s.wait();
+  dnn::reorder_now(dnnl::memory(p.value.get_desc(), eng_, const_cast<float*>(internal)),
+                   dnnl::memory(p.torch_md, eng_, torch));
 }
 
 void Layer::import_param(const Param& p, const float* torch, float* internal) const {
-  dnnl::memory from(p.torch_md, eng_, const_cast<float*>(torch));
-  dnnl::memory to(p.value.get_desc(), eng_, internal);
-  dnnl::stream s(eng_);
-  dnn::reorder(from, to).execute(s, from, to);
-  s.wait();
+  dnn::reorder_now(dnnl::memory(p.torch_md, eng_, const_cast<float*>(torch)),
+                   dnnl::memory(p.value.get_desc(), eng_, internal));
 }
 
 dnnl::memory Layer::param_as(Plan& plan, Param& p, const dnnl::memory::desc& want) {
@@ -121,12 +115,8 @@ dnnl::memory Layer::param_as(Plan& plan, Param& p, const dnnl::memory::desc& wan
   }
   if (p.layout_fixed) return plan.convert(Plan::kForward, p.value, want);
   // Move value, gradient and optimizer state to the new layout.
-  dnnl::stream s(eng_);
   auto move = [&](void* from_data, void* to_data) {
-    dnnl::memory from(p.value.get_desc(), eng_, from_data);
-    dnnl::memory to(want, eng_, to_data);
-    dnn::reorder(from, to).execute(s, from, to);
-    s.wait();
+    dnn::reorder_now(dnnl::memory(p.value.get_desc(), eng_, from_data), dnnl::memory(want, eng_, to_data));
   };
   dnnl::memory value(want, eng_);
   std::memset(value.get_data_handle(), 0, want.get_size());
@@ -143,15 +133,22 @@ dnnl::memory Layer::param_as(Plan& plan, Param& p, const dnnl::memory::desc& wan
   return p.value;
 }
 
+dnnl::memory Layer::grad_target(Plan& plan, Param& p) {
+  if (!plan.private_grads()) return p.grad;
+  const dnnl::memory own = plan.alloc(p.grad.get_desc());
+  plan.add_grad(&p, own);
+  return own;
+}
+
 dnnl::memory Layer::grad_buffer(Plan& plan, Param& p, const dnnl::memory::desc& have) {
-  if (p.grad.get_desc() == have) return p.grad;
+  if (p.grad.get_desc() == have) return grad_target(plan, p);
   return plan.alloc(have);
 }
 
 void Layer::finish_grad(Plan& plan, Param& p, const dnnl::memory& buffer) {
-  if (buffer.get() == p.grad.get()) return;
-  plan.add(Plan::kBackward, dnn::reorder(buffer, p.grad),
-           {{DNNL_ARG_FROM, buffer}, {DNNL_ARG_TO, p.grad}});
+  if (buffer.get_desc() == p.grad.get_desc()) return;
+  const dnnl::memory target = grad_target(plan, p);
+  plan.add(Plan::kBackward, dnn::reorder(buffer, target), {{DNNL_ARG_FROM, buffer}, {DNNL_ARG_TO, target}});
 }
 
 }  // namespace pipe::nn

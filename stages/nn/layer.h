@@ -129,10 +129,13 @@ class Layer {
   // p.value in the layout `want`: the first call moves the parameter there for
   // good; later calls with another layout reorder it before each forward.
   dnnl::memory param_as(Plan& plan, Param& p, const dnnl::memory::desc& want);
-  // Where a primitive writes p's gradient when it produces the desc `have`: p.grad,
-  // or a buffer that finish_grad() reorders into p.grad.
+  // Where a primitive writes p's gradient when it produces the desc `have`: p.grad (or
+  // the plan's own buffer, see Plan::private_grads), or a buffer that finish_grad()
+  // reorders into it.
   dnnl::memory grad_buffer(Plan& plan, Param& p, const dnnl::memory::desc& have);
   void finish_grad(Plan& plan, Param& p, const dnnl::memory& buffer);
+  // Where host code or a primitive producing p.grad's desc writes p's gradient.
+  dnnl::memory grad_target(Plan& plan, Param& p);
   bool weight_grads(const Plan& plan) const { return plan.learning() && !frozen; }
 
  protected:

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <exception>
 
 #include "engine/error.h"
 #include "stages/nn/activation.h"
@@ -60,6 +62,7 @@ std::string allowed_layers() {
 struct Built {
   Mode mode;
   int n = 0;
+  int worker = -1;  // >= 0: a single-threaded plan run by OpenMP thread `worker`
   std::unique_ptr<Plan> plan;
   std::vector<std::unique_ptr<LayerRun>> runs;
   dnnl::memory input, logits, diff_logits, input_diff;
@@ -81,8 +84,9 @@ class NetImpl {
   RunState state;  // state.step: forward_backward calls, the dropout stream's counter
   int micro_batch = 0;  // samples per pass: 0 automatic, < 0 never split
   bool last_split = false;  // the last forward_backward ran in several passes
-  std::vector<std::vector<float>> grad_sums;  // per trainable parameter, while splitting
   std::vector<float> input_diff;  // the whole batch's input gradient
+  int threads = 1;  // OpenMP threads at build time
+  std::vector<dnnl::stream> worker_streams;
   uint64_t clock = 0;
   bool input_grad = false;
   bool has_grads = false;
@@ -92,14 +96,19 @@ class NetImpl {
   Dims input_dims() const { return {in.channels, in.height, in.width}; }
   int64_t input_size() const { return product(input_dims()); }
 
-  Built& plan_for(Mode mode, int n);
+  Built& plan_for(Mode mode, int n, int worker = -1);
   int pass_size(Mode mode, int n) const;
-  std::unique_ptr<Built> build_plan(Mode mode, int n);
+  bool use_workers(Mode mode, int n) const;
+  std::unique_ptr<Built> build_plan(Mode mode, int n, int worker);
+  // Runs a batch in passes (see pass_size), on the OpenMP threads side by side when
+  // use_workers.  Training: loss, gradients (summed into the parameters' grad).
+  // Inference: probabilities and, with labels, loss and accuracy.
+  StepStats run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs);
   void clear_plans() {
     plans.clear();
     last = nullptr;
   }
-  void forward(Built& b, const float* x);
+  void forward(Built& b, const float* x, dnnl::stream& s);
   size_t layer_index(const std::string& name) const;
   std::pair<Layer*, Param*> find_param(const std::string& name) const;
   std::vector<float> read(const dnnl::memory& m, const Dims& dims);
@@ -118,13 +127,14 @@ bool NetImpl::trainable_below(size_t i) const {
   return false;
 }
 
-std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n) {
+std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n, int worker) {
   auto b = std::make_unique<Built>();
   b->mode = mode;
   b->n = n;
+  b->worker = worker;
   b->plan = std::make_unique<Plan>(eng, n, mode);
   Plan& plan = *b->plan;
-  plan.set_run_state(&state);
+  plan.set_private_grads(worker >= 0);
   size_t i = 0;
   try {
     Tensor t{plan.alloc(dnn::plain(with_batch(n, input_dims()))), input_dims()};
@@ -186,12 +196,29 @@ int NetImpl::pass_size(Mode mode, int n) const {
   return fit;
 }
 
-Built& NetImpl::plan_for(Mode mode, int n) {
+// Threads take whole micro-batches, each through plans of its own that run single-
+// threaded: one synchronization per batch instead of one per primitive, which small
+// models (tiny GEMMs, short recurrences) need to gain from a second thread.  Training
+// sums one set of gradients per thread, so it pays only for small parameter sets.
+bool NetImpl::use_workers(Mode mode, int n) const {
+  if (threads < 2 || n < 2 * threads || micro_batch < 0) return false;
+  if (mode == Mode::kInfer) return true;
+  double floats = static_cast<double>(input_size()), params = 0;
+  for (const auto& l : layers) {
+    floats += static_cast<double>(product(l->out_shape));
+    if (l->type() == "batchnorm" && !l->frozen) return false;
+    if (!l->frozen)
+      for (const Param& p : l->params()) params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
+  }
+  return params * threads * 3 <= floats * 2 * n / 4;
+}
+
+Built& NetImpl::plan_for(Mode mode, int n, int worker) {
   ++clock;
   Built* oldest = nullptr;
   size_t same_mode = 0;
   for (auto& b : plans) {
-    if (b->mode != mode) continue;
+    if (b->mode != mode || b->worker != worker) continue;
     if (b->n == n) {
       b->used = clock;
       return *b;
@@ -203,14 +230,138 @@ Built& NetImpl::plan_for(Mode mode, int n) {
     if (last == oldest) last = nullptr;
     plans.erase(std::find_if(plans.begin(), plans.end(), [&](auto& b) { return b.get() == oldest; }));
   }
-  plans.push_back(build_plan(mode, n));
+  if (worker >= 0) {
+    // A worker's primitives run inside a parallel region on one thread: create them
+    // for one thread.
+    omp_set_num_threads(1);
+    try {
+      plans.push_back(build_plan(mode, n, worker));
+    } catch (...) {
+      omp_set_num_threads(threads);
+      throw;
+    }
+    omp_set_num_threads(threads);
+  } else {
+    plans.push_back(build_plan(mode, n, worker));
+  }
   plans.back()->used = clock;
   return *plans.back();
 }
 
-void NetImpl::forward(Built& b, const float* x) {
+StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs) {
+  const bool train = mode == Mode::kTrain;
+  const bool workers = use_workers(mode, n);
+  const int team = workers ? threads : 1;
+  int pass = pass_size(mode, n);
+  if (workers) pass = std::min(pass, (n + team - 1) / team);
+  // Passes and their plans, resolved before any thread runs.
+  struct Pass {
+    int off, count;
+    Built* built;
+  };
+  std::vector<Pass> passes;
+  for (int off = 0, k = 0; off < n; off += pass, ++k) {
+    const int count = std::min(pass, n - off);
+    passes.push_back({off, count, nullptr});
+  }
+  for (size_t k = 0; k < passes.size(); ++k)
+    passes[k].built = &plan_for(mode, passes[k].count, workers ? static_cast<int>(k % team) : -1);
+  if (workers && worker_streams.size() < static_cast<size_t>(team))
+    while (worker_streams.size() < static_cast<size_t>(team)) worker_streams.emplace_back(eng);
+
+  std::vector<Param*> params;
+  std::unordered_map<const Param*, size_t> index;
+  const bool sum_grads = train && passes.size() > 1;
+  if (sum_grads) {
+    params = trainable();
+    for (size_t i = 0; i < params.size(); ++i) index[params[i]] = i;
+  }
+  if (train && input_grad) input_diff.assign(static_cast<size_t>(n) * input_size(), 0.0f);
+  // per thread: statistics, gradient sums, whether it has summed anything yet
+  std::vector<StepStats> stats(team);
+  std::vector<std::vector<std::vector<float>>> sums(team, std::vector<std::vector<float>>(params.size()));
+  std::vector<std::exception_ptr> failures(team);
+
+  auto run_pass = [&](int w, size_t k, bool first, dnnl::stream& s) {
+    Built& b = *passes[k].built;
+    const int off = passes[k].off, count = passes[k].count;
+    b.plan->set_run_state({state.step, off});
+    std::memcpy(b.input.get_data_handle(), x + static_cast<size_t>(off) * input_size(),
+                sizeof(float) * count * input_size());
+    b.plan->run_forward(s);
+    const float* logits = static_cast<const float*>(b.logits.get_data_handle());
+    if (probs) loss.probabilities(logits, count, classes, probs + static_cast<size_t>(off) * classes);
+    if (labels) {
+      // training: gradients of the whole batch's mean loss
+      float* diff = train ? static_cast<float*>(b.diff_logits.get_data_handle()) : nullptr;
+      const StepStats p = loss.compute(logits, labels + off, count, classes, diff, n);
+      stats[w].loss_sum += p.loss_sum;
+      stats[w].correct += p.correct;
+    }
+    if (!train) return;
+    b.plan->run_backward(s);
+    if (input_grad)
+      std::memcpy(input_diff.data() + static_cast<size_t>(off) * input_size(), b.input_diff.get_data_handle(),
+                  sizeof(float) * count * input_size());
+    if (!sum_grads) return;
+    auto add = [&](size_t i, const dnnl::memory& g) {
+      const float* v = static_cast<const float*>(g.get_data_handle());
+      const size_t size = dnn::floats(g.get_desc());
+      auto& sum = sums[w][i];
+      if (first) sum.assign(v, v + size);
+      else {
+        float* __restrict out = sum.data();
+#pragma omp simd
+        for (size_t j = 0; j < size; ++j) out[j] += v[j];
+      }
+    };
+    if (b.worker >= 0)
+      for (const auto& [p, g] : b.plan->grads()) add(index.at(p), g);
+    else
+      for (size_t i = 0; i < params.size(); ++i) add(i, params[i]->grad);
+  };
+
+  if (workers) {
+#pragma omp parallel num_threads(team)
+    {
+      const int w = omp_get_thread_num();
+      try {
+        bool first = true;
+        for (size_t k = w; k < passes.size(); k += team, first = false) run_pass(w, k, first, worker_streams[w]);
+      } catch (...) {
+        failures[w] = std::current_exception();
+      }
+    }
+    for (auto& f : failures)
+      if (f) std::rethrow_exception(f);
+  } else {
+    for (size_t k = 0; k < passes.size(); ++k) run_pass(0, k, k == 0, stream);
+  }
+
+  // The parameters' gradients: the threads' sums, added in thread order.
+  for (size_t i = 0; i < params.size(); ++i) {
+    std::vector<float>& total = sums[0][i];
+    for (int w = 1; w < team; ++w)
+      if (!sums[w][i].empty()) {
+        const float* __restrict part = sums[w][i].data();
+        float* __restrict out = total.data();
+#pragma omp simd
+        for (size_t j = 0; j < total.size(); ++j) out[j] += part[j];
+      }
+    std::memcpy(params[i]->grad.get_data_handle(), total.data(), total.size() * sizeof(float));
+  }
+  StepStats out;
+  out.n = n;
+  for (const StepStats& st : stats) out.loss_sum += st.loss_sum, out.correct += st.correct;
+  last = passes.back().built;
+  last_split = passes.size() > 1;
+  return out;
+}
+
+void NetImpl::forward(Built& b, const float* x, dnnl::stream& s) {
   std::memcpy(b.input.get_data_handle(), x, sizeof(float) * b.n * input_size());
-  b.plan->run_forward(stream);
+  b.plan->set_run_state({state.step, 0});
+  b.plan->run_forward(s);
   last = &b;
 }
 
@@ -220,12 +371,12 @@ std::vector<float> NetImpl::read(const dnnl::memory& from, const Dims& dims) {
   const auto md = m.get_desc();
   dnnl::memory target(dnn::plain(dims), eng, out.data());
   if (md.dims() == dims) {
-    dnn::reorder(m, target).execute(stream, m, target);
+    dnn::reorder_now(m, target);
   } else if (dnn::is_plain(md)) {
     std::memcpy(out.data(), m.get_data_handle(), out.size() * sizeof(float));
   } else {
     dnnl::memory flat(dnn::plain(md.dims()), eng, out.data());
-    dnn::reorder(m, flat).execute(stream, m, flat);
+    dnn::reorder_now(m, flat);
   }
   stream.wait();
   return out;
@@ -281,6 +432,7 @@ std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int
   std::unique_ptr<Net> net(new Net());
   NetImpl& m = *net->impl_;
   m.in = in;
+  m.threads = omp_get_max_threads();
   m.classes = classes;
   m.seed = seed;
 
@@ -437,45 +589,10 @@ StepStats Net::train_step(const float* x_nchw, const int32_t* labels, int n) {
 StepStats Net::forward_backward(const float* x_nchw, const int32_t* labels, int n) {
   NetImpl& m = *impl_;
   if (n < 1 || !x_nchw || !labels) throw Error("forward_backward needs n >= 1 images and their labels");
-  const int pass = m.pass_size(Mode::kTrain, n);
-  const bool split = pass < n;
-  std::vector<Param*> params;
-  if (split) {
-    params = m.trainable();
-    m.grad_sums.resize(params.size());
-  }
-  if (m.input_grad) m.input_diff.assign(static_cast<size_t>(n) * m.input_size(), 0.0f);
-  StepStats total;
-  total.n = n;
-  for (int off = 0; off < n; off += pass) {
-    const int count = std::min(pass, n - off);
-    Built& b = m.plan_for(Mode::kTrain, count);
-    m.state.first_sample = off;
-    m.forward(b, x_nchw + static_cast<size_t>(off) * m.input_size());
-    // gradients of the whole batch's mean loss
-    const StepStats s = m.loss.compute(static_cast<const float*>(b.logits.get_data_handle()), labels + off,
-                                       count, m.classes, static_cast<float*>(b.diff_logits.get_data_handle()), n);
-    total.loss_sum += s.loss_sum;
-    total.correct += s.correct;
-    b.plan->run_backward(m.stream);
-    if (m.input_grad)
-      std::memcpy(m.input_diff.data() + static_cast<size_t>(off) * m.input_size(), b.input_diff.get_data_handle(),
-                  sizeof(float) * count * m.input_size());
-    for (size_t i = 0; i < params.size(); ++i) {
-      const float* g = static_cast<const float*>(params[i]->grad.get_data_handle());
-      const size_t size = dnn::floats(params[i]->grad.get_desc());
-      auto& sum = m.grad_sums[i];
-      if (off == 0) sum.assign(g, g + size);
-      else for (size_t j = 0; j < size; ++j) sum[j] += g[j];
-    }
-  }
-  for (size_t i = 0; i < params.size(); ++i)
-    std::memcpy(params[i]->grad.get_data_handle(), m.grad_sums[i].data(), m.grad_sums[i].size() * sizeof(float));
-  m.state.first_sample = 0;
+  StepStats stats = m.run_batch(Mode::kTrain, x_nchw, labels, n, nullptr);
   ++m.state.step;
-  m.last_split = split;
   m.has_grads = true;
-  return total;
+  return stats;
 }
 
 void Net::set_micro_batch(int samples) { impl_->micro_batch = samples; }
@@ -488,24 +605,8 @@ void Net::apply_optimizer() {
 }
 
 StepStats Net::predict(const float* x_nchw, int n, float* probs, const int32_t* labels) {
-  NetImpl& m = *impl_;
-  StepStats total;
-  total.n = n;
-  const int pass = m.pass_size(Mode::kInfer, n);
-  for (int off = 0; off < n; off += pass) {
-    const int count = std::min(pass, n - off);
-    Built& b = m.plan_for(Mode::kInfer, count);
-    m.forward(b, x_nchw + static_cast<size_t>(off) * m.input_size());
-    m.last_split = pass < n;
-    const float* logits = static_cast<const float*>(b.logits.get_data_handle());
-    if (probs) m.loss.probabilities(logits, count, m.classes, probs + static_cast<size_t>(off) * m.classes);
-    if (labels) {
-      StepStats s = m.loss.compute(logits, labels + off, count, m.classes, nullptr);
-      total.loss_sum += s.loss_sum;
-      total.correct += s.correct;
-    }
-  }
-  return total;
+  if (n < 1) return StepStats{};
+  return impl_->run_batch(Mode::kInfer, x_nchw, labels, n, probs);
 }
 
 // ---- activations and gradients -------------------------------------------------------------
@@ -519,7 +620,7 @@ void Net::activation_and_grad(const float* x_chw, int target_class, const std::s
                 std::to_string(m.classes) + " classes");
   const size_t i = m.layer_index(layer);
   Built& b = m.plan_for(Mode::kGradient, 1);
-  m.forward(b, x_chw);
+  m.forward(b, x_chw, m.stream);
   m.last_split = false;
   float* diff = static_cast<float*>(b.diff_logits.get_data_handle());
   std::fill(diff, diff + m.classes, 0.0f);

@@ -5,6 +5,7 @@
 
 #include "engine/error.h"
 #include "stages/nn/dnnl_util.h"
+#include "stages/nn/parallel.h"
 
 namespace pipe::nn {
 
@@ -158,45 +159,57 @@ void Optimizer::step(const std::vector<Param*>& params) {
   for (Param* p : params) {
     const size_t size = dnn::floats(p->value.get_desc());
     if (p->state.size() != slots.size()) p->state.assign(slots.size(), std::vector<float>(size, 0.0f));
-    float* w = static_cast<float*>(p->value.get_data_handle());
-    const float* grad = static_cast<const float*>(p->grad.get_data_handle());
+    float* __restrict w = static_cast<float*>(p->value.get_data_handle());
+    const float* __restrict grad = static_cast<const float*>(p->grad.get_data_handle());
     const bool decoupled = kind_ == kAdamW;
     const float l2 = (p->decay && !decoupled) ? static_cast<float>(weight_decay_) : 0.0f;
     const float shrink = (p->decay && decoupled) ? static_cast<float>(1.0 - lr * weight_decay_) : 1.0f;
-    float* s0 = slots.size() > 0 ? p->state[0].data() : nullptr;
-    float* s1 = slots.size() > 1 ? p->state[1].data() : nullptr;
-    const Kind kind = kind_;
+    float* __restrict s0 = slots.size() > 0 ? p->state[0].data() : nullptr;
+    float* __restrict s1 = slots.size() > 1 ? p->state[1].data() : nullptr;
     const bool nesterov = nesterov_;
-#pragma omp parallel for schedule(static) if (size > 65536)
-    for (size_t i = 0; i < size; ++i) {
-      const float g = grad[i] * fscale + l2 * w[i];
+    const Kind kind = kind_;
+    // one plain loop per rule, so that the compiler vectorizes it
+    for_ranges(size, 32768, [=](size_t begin, size_t end) {
       switch (kind) {
         case kSgd:
           if (s0) {
-            s0[i] = mom * s0[i] + g;
-            w[i] -= flr * (nesterov ? g + mom * s0[i] : s0[i]);
+#pragma omp simd
+            for (size_t i = begin; i < end; ++i) {
+              const float g = grad[i] * fscale + l2 * w[i];
+              s0[i] = mom * s0[i] + g;
+              w[i] -= flr * (nesterov ? g + mom * s0[i] : s0[i]);
+            }
           } else {
-            w[i] -= flr * g;
+#pragma omp simd
+            for (size_t i = begin; i < end; ++i) w[i] -= flr * (grad[i] * fscale + l2 * w[i]);
           }
           break;
         case kAdam:
         case kAdamW:
-          w[i] *= shrink;
-          s0[i] = b1 * s0[i] + (1 - b1) * g;
-          s1[i] = b2 * s1[i] + (1 - b2) * g * g;
-          w[i] -= step_size * s0[i] / (std::sqrt(s1[i]) / bc2_sqrt + eps);
+#pragma omp simd
+          for (size_t i = begin; i < end; ++i) {
+            const float g = grad[i] * fscale + l2 * w[i];
+            w[i] *= shrink;
+            s0[i] = b1 * s0[i] + (1 - b1) * g;
+            s1[i] = b2 * s1[i] + (1 - b2) * g * g;
+            w[i] -= step_size * s0[i] / (std::sqrt(s1[i]) / bc2_sqrt + eps);
+          }
           break;
         case kRmsprop:
-          s0[i] = rho * s0[i] + (1 - rho) * g * g;
-          if (s1) {
-            s1[i] = mom * s1[i] + g / (std::sqrt(s0[i]) + eps);
-            w[i] -= flr * s1[i];
-          } else {
-            w[i] -= flr * g / (std::sqrt(s0[i]) + eps);
+#pragma omp simd
+          for (size_t i = begin; i < end; ++i) {
+            const float g = grad[i] * fscale + l2 * w[i];
+            s0[i] = rho * s0[i] + (1 - rho) * g * g;
+            if (s1) {
+              s1[i] = mom * s1[i] + g / (std::sqrt(s0[i]) + eps);
+              w[i] -= flr * s1[i];
+            } else {
+              w[i] -= flr * g / (std::sqrt(s0[i]) + eps);
+            }
           }
           break;
       }
-    }
+    });
   }
 }
 

@@ -50,7 +50,23 @@ dnnl::memory Plan::view(const dnnl::memory& m, const dnnl::memory::desc& d) {
 }
 
 void Plan::add(Phase phase, dnnl::primitive p, Args args) {
+  const auto pad = dnn::scratchpad_of(p);
+  if (pad.get_size() > 0) {
+    // one buffer for all the plan's primitives, which run one after the other
+    if (pad.get_size() > scratchpad_size_) scratchpad_size_ = pad.get_size();
+    scratchpad_users_.emplace_back(phase, (phase == kForward ? forward_ : backward_).size());
+  }
   (phase == kForward ? forward_ : backward_).push_back(Step{std::move(p), std::move(args), {}, label_});
+}
+
+void Plan::attach_scratchpad() {
+  scratchpad_ = dnnl::memory(dnn::plain({static_cast<int64_t>((scratchpad_size_ + 3) / 4)}), eng_);
+  for (const auto& [phase, index] : scratchpad_users_) {
+    Step& step = (phase == kForward ? forward_ : backward_)[index];
+    step.args[DNNL_ARG_SCRATCHPAD] =
+        dnnl::memory(dnn::scratchpad_of(step.prim), eng_, scratchpad_.get_data_handle());
+  }
+  scratchpad_users_.clear();
 }
 
 void Plan::add(Phase phase, std::function<void()> host) {
@@ -89,6 +105,7 @@ double profile_clock() {
 }  // namespace
 
 void Plan::run(std::vector<Step>& steps, dnnl::stream& s) {
+  if (!scratchpad_users_.empty()) attach_scratchpad();
   for (Step& step : steps) {
     const double start = profile_ ? profile_clock() : 0;
     if (step.host) {

@@ -18,6 +18,8 @@
 
 namespace pipe::nn {
 
+struct Param;
+
 enum class Mode {
   kTrain,     // forward_training, batch statistics, dropout on; backward with weight gradients
   kInfer,     // forward_inference, running statistics, dropout off; no backward
@@ -56,9 +58,16 @@ class Plan {
   // batch statistics, dropout on, weight gradients
   bool learning() const { return mode_ == Mode::kTrain; }
 
-  // The net's run state, read when a step runs.
-  void set_run_state(const RunState* state) { state_ = state; }
-  RunState run_state() const { return state_ ? *state_ : RunState{}; }
+  // Set by the net before each run, read by the steps.
+  void set_run_state(RunState state) { state_ = state; }
+  RunState run_state() const { return state_; }
+
+  // A plan that runs beside others (one per OpenMP thread) writes the weight gradients
+  // into buffers of its own, which the net sums; else straight into the parameters'.
+  void set_private_grads(bool on) { private_grads_ = on; }
+  bool private_grads() const { return private_grads_; }
+  void add_grad(Param* p, const dnnl::memory& buffer) { grads_.emplace_back(p, buffer); }
+  const std::vector<std::pair<Param*, dnnl::memory>>& grads() const { return grads_; }
 
   // A new zero-filled buffer owned by the plan.
   dnnl::memory alloc(const dnnl::memory::desc& d);
@@ -95,15 +104,21 @@ class Plan {
     int64_t runs = 0;
   };
   void run(std::vector<Step>& steps, dnnl::stream& s);
+  void attach_scratchpad();
 
   dnnl::engine eng_;
   int n_;
   Mode mode_;
-  const RunState* state_ = nullptr;
+  RunState state_;
+  bool private_grads_ = false;
+  std::vector<std::pair<Param*, dnnl::memory>> grads_;
   std::string label_;
   bool profile_ = false;
   std::vector<Step> forward_, backward_;
   std::vector<dnnl::memory> owned_;
+  size_t scratchpad_size_ = 0;
+  std::vector<std::pair<Phase, size_t>> scratchpad_users_;  // steps still without one
+  dnnl::memory scratchpad_;
 };
 
 }  // namespace pipe::nn

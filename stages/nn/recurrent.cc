@@ -220,8 +220,8 @@ class RecurrentRun : public LayerRun {
     args[DNNL_ARG_DIFF_SRC_ITER] = plan.alloc(descs_.src_iter);
     if (l.cell_ == Cell::kLstm) args[DNNL_ARG_DIFF_SRC_ITER_C] = plan.alloc(descs_.src_iter_c);
     // oneDNN adds into the weight gradients: zero them first.
-    const auto gw_layer = weights ? params[0].grad : plan.alloc(descs_.weights_layer);
-    const auto gw_iter = weights ? params[1].grad : plan.alloc(descs_.weights_iter);
+    const auto gw_layer = weights ? l.grad_target(plan, params[0]) : plan.alloc(descs_.weights_layer);
+    const auto gw_iter = weights ? l.grad_target(plan, params[1]) : plan.alloc(descs_.weights_iter);
     const auto gbias = plan.alloc(descs_.bias);
     args[DNNL_ARG_DIFF_WEIGHTS_LAYER] = gw_layer;
     args[DNNL_ARG_DIFF_WEIGHTS_ITER] = gw_iter;
@@ -233,8 +233,8 @@ class RecurrentRun : public LayerRun {
     plan.add(Plan::kBackward, prims_.backward, std::move(args));
     if (weights) {
       const float* gb = static_cast<const float*>(gbias.get_data_handle());
-      float* gih = static_cast<float*>(params[2].grad.get_data_handle());
-      float* ghh = static_cast<float*>(params[3].grad.get_data_handle());
+      float* gih = static_cast<float*>(l.grad_target(plan, params[2]).get_data_handle());
+      float* ghh = static_cast<float*>(l.grad_target(plan, params[3]).get_data_handle());
       const bool gru = l.cell_ == Cell::kGru;
       Recurrent* lp = &l;
       plan.add(Plan::kBackward, [=]() {
