@@ -195,7 +195,9 @@ std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
   return p;
 }
 
-void check_parity(const std::string& model) {
+// micro_batch: passed to Net::set_micro_batch; -1 keeps the batch whole, 3 splits the batch of
+// 8 into passes of 3, 3 and 2 whose gradients the net must sum to the whole batch's.
+void check_parity(const std::string& model, int micro_batch) {
   const double kForward = 1e-4, kAdam = 1e-3;
   Fixture f = load_fixture(model);
   std::ifstream yaml(fixture_path("parity_" + model + ".yaml"));
@@ -209,11 +211,12 @@ void check_parity(const std::string& model) {
   for (float v : f.at("labels").data) labels.push_back(static_cast<int32_t>(v));
 
   auto net = pipe::nn::Net::build(layers, in, classes, /*seed=*/1, /*threads=*/0);
+  net->set_micro_batch(micro_batch);
   auto pairs = match_params(f, *net);
   for (auto& [tn, pn] : pairs) net->set_param(pn, initial_param(f, tn));
   for (auto& [tn, pn] : pairs) REQUIRE(net->get_param(pn) == initial_param(f, tn));  // round trip
 
-  Worst worst{model, {}};
+  Worst worst{model + (micro_batch > 0 ? " (passes of " + std::to_string(micro_batch) + ")" : ""), {}};
   // Inference: predict's probabilities are the softmax of PyTorch's logits.
   std::vector<float> probs(size_t(n) * classes);
   pipe::nn::StepStats inf = net->predict(x.data.data(), n, probs.data(), labels.data());
@@ -256,15 +259,21 @@ void check_parity(const std::string& model) {
 }  // namespace
 
 TEST_CASE("the multiscript MLP matches PyTorch: logits, loss, gradients, 20 Adam steps", "[nn][parity]") {
-  check_parity("mlp");
+  check_parity("mlp", -1);
 }
 
 TEST_CASE("the multiscript SimpleRNN matches PyTorch: logits, loss, gradients, 20 Adam steps", "[nn][parity]") {
-  check_parity("rnn");
+  check_parity("rnn", -1);
 }
 
 TEST_CASE("the multiscript CNN matches PyTorch: logits, loss, gradients, 20 Adam steps", "[nn][parity]") {
-  check_parity("cnn");
+  check_parity("cnn", -1);
+}
+
+TEST_CASE("the multiscript models match PyTorch when a batch runs in micro-batches", "[nn][parity]") {
+  for (const char* model : {"mlp", "rnn", "cnn"}) {
+    SECTION(model) { check_parity(model, 3); }
+  }
 }
 
 TEST_CASE("the parity fixtures' generated weights are the ones make_parity.py generated", "[nn][parity]") {
