@@ -139,7 +139,6 @@ struct MaxPoolShape {
   int64_t planes = 0, lanes = 1;
   int64_t h = 0, w = 0, oh = 0, ow = 0, kh = 0, kw = 0, sh = 0, sw = 0, pt = 0, pl = 0;
   bool two_by_two() const { return kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0; }
-  bool tiles() const { return sh == kh && sw == kw && pt == 0 && pl == 0 && oh * sh == h && ow * sw == w; }
 };
 
 // GCC/Clang vector types of W lanes: element-wise operators, lowered to the ISA at hand.
@@ -205,41 +204,57 @@ void maxpool_forward_2x2(const MaxPoolShape& g, const float* src, float* dst, ui
   }
 }
 
+// Any window: lanes [l, l + W) of output (oy, ox) of the plane at `in`.
+template <int W, bool kKeep>
+inline void max_of_window(const MaxPoolShape& g, const float* in, int64_t oy, int64_t ox, int64_t l, float* dst,
+                          uint8_t* ws) {
+  using vf = typename Lanes<W>::f;
+  using vi = typename Lanes<W>::i;
+  const int64_t L = g.lanes;
+  vf m = {};
+  m = m - std::numeric_limits<float>::infinity();
+  vi k = {};
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = oy * g.sh - g.pt + ky;
+    if (iy < 0 || iy >= g.h) continue;
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const int64_t ix = ox * g.sw - g.pl + kx;
+      if (ix < 0 || ix >= g.w) continue;
+      const vf v = load<vf>(in + (iy * g.w + ix) * L + l);
+      const vi gt = v > m;
+      m = gt ? v : m;
+      k = gt ? (k & 0) + static_cast<int32_t>(ky * g.kw + kx) : k;
+    }
+  }
+  store(dst + l, m);
+  if (kKeep) store(ws + l, __builtin_convertvector(k, typename Lanes<W>::u8));
+}
+
+template <bool kKeep>
+void maxpool_forward_any(const MaxPoolShape& g, const float* src, float* dst, uint8_t* ws) {
+  const int64_t L = g.lanes;
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.planes; ++p) {
+    const float* in = src + p * g.h * g.w * L;
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        const int64_t o = ((p * g.oh + oy) * g.ow + ox) * L;
+        uint8_t* at = kKeep ? ws + o : nullptr;
+        int64_t l = 0;
+        for (; l + 16 <= L; l += 16) max_of_window<16, kKeep>(g, in, oy, ox, l, dst + o, at);
+        for (; l + 8 <= L; l += 8) max_of_window<8, kKeep>(g, in, oy, ox, l, dst + o, at);
+        for (; l < L; ++l) max_of_window<1, kKeep>(g, in, oy, ox, l, dst + o, at);
+      }
+  }
+}
+
 void maxpool_forward(const MaxPoolShape& g, const float* src, float* dst, uint8_t* ws) {
   if (g.two_by_two()) {
     if (ws) return maxpool_forward_2x2<true>(g, src, dst, ws);
     return maxpool_forward_2x2<false>(g, src, dst, ws);
   }
-  const int64_t L = g.lanes;
-#pragma omp parallel for schedule(static)
-  for (int64_t p = 0; p < g.planes; ++p) {
-    const float* in = src + p * g.h * g.w * L;
-    std::vector<float> best(L);
-    std::vector<uint8_t> at(L);
-    for (int64_t oy = 0; oy < g.oh; ++oy)
-      for (int64_t ox = 0; ox < g.ow; ++ox) {
-        std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
-        std::fill(at.begin(), at.end(), 0);
-        for (int64_t ky = 0; ky < g.kh; ++ky) {
-          const int64_t iy = oy * g.sh - g.pt + ky;
-          if (iy < 0 || iy >= g.h) continue;
-          for (int64_t kx = 0; kx < g.kw; ++kx) {
-            const int64_t ix = ox * g.sw - g.pl + kx;
-            if (ix < 0 || ix >= g.w) continue;
-            const float* v = in + (iy * g.w + ix) * L;
-            const uint8_t k = static_cast<uint8_t>(ky * g.kw + kx);
-            for (int64_t l = 0; l < L; ++l) {
-              const bool greater = v[l] > best[l];
-              best[l] = greater ? v[l] : best[l];
-              at[l] = greater ? k : at[l];
-            }
-          }
-        }
-        const int64_t o = ((p * g.oh + oy) * g.ow + ox) * L;
-        std::memcpy(dst + o, best.data(), sizeof(float) * L);
-        if (ws) std::memcpy(ws + o, at.data(), L);
-      }
-  }
+  if (ws) return maxpool_forward_any<true>(g, src, dst, ws);
+  return maxpool_forward_any<false>(g, src, dst, ws);
 }
 
 // d(activation)/d(input) from the activation's output y, as oneDNN's *_use_dst_for_bwd.
@@ -300,37 +315,64 @@ void maxpool_backward_2x2(const MaxPoolShape& g, const float* diff_dst, const fl
   }
 }
 
+// Any window: the gradient of lanes [l, l + W) of one output onto its window, written
+// (windows that do not overlap) or added.
+template <int W, Activation::Kind K, bool kAdd>
+inline void spread_window(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,
+                          float alpha, float* plane, int64_t oy, int64_t ox, int64_t l) {
+  using vf = typename Lanes<W>::f;
+  using vi = typename Lanes<W>::i;
+  const int64_t L = g.lanes;
+  const vf d = load<vf>(diff_dst + l) * derivative<K>(load<vf>(dst + l), alpha);
+  const vi k = __builtin_convertvector(load<typename Lanes<W>::u8>(ws + l), vi);
+  const vf zero = d - d;
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = oy * g.sh - g.pt + ky;
+    if (iy < 0 || iy >= g.h) continue;
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const int64_t ix = ox * g.sw - g.pl + kx;
+      if (ix < 0 || ix >= g.w) continue;
+      float* v = plane + (iy * g.w + ix) * L + l;
+      const vf part = k == static_cast<int32_t>(ky * g.kw + kx) ? d : zero;
+      store(v, kAdd ? load<vf>(v) + part : part);
+    }
+  }
+}
+
+template <Activation::Kind K, bool kAdd>
+void maxpool_backward_any(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,
+                          float* diff_src, float alpha) {
+  const int64_t L = g.lanes;
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.planes; ++p) {
+    float* plane = diff_src + p * g.h * g.w * L;
+    if (kAdd) {
+      std::memset(plane, 0, sizeof(float) * g.h * g.w * L);
+    } else {  // rows and columns no window covers
+      for (int64_t y = g.oh * g.sh; y < g.h; ++y) std::memset(plane + y * g.w * L, 0, sizeof(float) * g.w * L);
+      if (g.ow * g.sw < g.w)
+        for (int64_t y = 0; y < std::min(g.h, g.oh * g.sh); ++y)
+          std::memset(plane + (y * g.w + g.ow * g.sw) * L, 0, sizeof(float) * (g.w - g.ow * g.sw) * L);
+    }
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        const int64_t o = ((p * g.oh + oy) * g.ow + ox) * L;
+        int64_t l = 0;
+        for (; l + 16 <= L; l += 16) spread_window<16, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
+        for (; l + 8 <= L; l += 8) spread_window<8, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
+        for (; l < L; ++l) spread_window<1, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
+      }
+  }
+}
+
 template <Activation::Kind K>
 void maxpool_backward(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,
                       float* diff_src, float alpha) {
   if (g.two_by_two()) return maxpool_backward_2x2<K>(g, diff_dst, dst, ws, diff_src, alpha);
-  const int64_t L = g.lanes;
-  const bool tiles = g.tiles();
-#pragma omp parallel for schedule(static)
-  for (int64_t p = 0; p < g.planes; ++p) {
-    float* out = diff_src + p * g.h * g.w * L;
-    if (!tiles) std::memset(out, 0, sizeof(float) * g.h * g.w * L);
-    std::vector<float> d(L);
-    for (int64_t oy = 0; oy < g.oh; ++oy)
-      for (int64_t ox = 0; ox < g.ow; ++ox) {
-        const int64_t o = ((p * g.oh + oy) * g.ow + ox) * L;
-        for (int64_t l = 0; l < L; ++l) d[l] = diff_dst[o + l] * derivative<K>(dst[o + l], alpha);
-        for (int64_t ky = 0; ky < g.kh; ++ky) {
-          const int64_t iy = oy * g.sh - g.pt + ky;
-          if (iy < 0 || iy >= g.h) continue;
-          for (int64_t kx = 0; kx < g.kw; ++kx) {
-            const int64_t ix = ox * g.sw - g.pl + kx;
-            if (ix < 0 || ix >= g.w) continue;
-            float* v = out + (iy * g.w + ix) * L;
-            const uint8_t k = static_cast<uint8_t>(ky * g.kw + kx);
-            for (int64_t l = 0; l < L; ++l) {
-              if (tiles) v[l] = ws[o + l] == k ? d[l] : 0.0f;
-              else v[l] += ws[o + l] == k ? d[l] : 0.0f;
-            }
-          }
-        }
-      }
-  }
+  // windows side by side (padding-free, stride = size): each input written once
+  if (g.sh == g.kh && g.sw == g.kw && g.pt == 0 && g.pl == 0)
+    return maxpool_backward_any<K, false>(g, diff_dst, dst, ws, diff_src, alpha);
+  return maxpool_backward_any<K, true>(g, diff_dst, dst, ws, diff_src, alpha);
 }
 
 void maxpool_backward(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,

@@ -164,6 +164,7 @@ TEST_CASE("pooling layers match naive pooling", "[nn][reference]") {
     return output_of(*net, x, n, net->layer_names()[0]);
   };
   require_close(run(R"({"maxpool": 2})"), pool_ref(x, n, c, h, w, 2, 2, 0, 0, 3, 3, true));
+  require_close(run(R"({"maxpool": 3})"), pool_ref(x, n, c, h, w, 3, 3, 0, 0, 2, 2, true));
   require_close(run(R"({"maxpool": {"size": 3, "stride": 2, "padding": "same"}})"),
                 pool_ref(x, n, c, h, w, 3, 2, 1, 0, 4, 3, true));
   require_close(run(R"({"avgpool": {"size": 2, "padding": "same"}})"),
@@ -176,22 +177,25 @@ TEST_CASE("max pooling of convolution outputs (blocked and channels-last layouts
   // The pooling sees whatever layout the convolution chose: nChw16c when training,
   // nhwc in inference on AVX-512, with 24 channels a partial block.
   const int n = 3, c = 24, h = 9, w = 8;
-  for (const char* pool : {R"({"maxpool": 2})", R"({"maxpool": {"size": 3, "stride": 2, "padding": "same"}})"}) {
+  for (const char* pool : {R"({"maxpool": 2})", R"({"maxpool": {"size": 3, "stride": 2, "padding": "same"}})",
+                           R"({"maxpool": 3})"}) {
     auto net = make_net(std::string(R"([{"conv": {"filters": 24, "kernel": 3, "padding": "same", "activation": "tanh"}}, )") +
                             pool + R"(, "flatten", {"dense": 2}])",
                         {2, h, w}, 2);
     const Vec x = random_values(static_cast<size_t>(n) * 2 * h * w, 14);
     const std::vector<int32_t> y{0, 1, 0};
-    const bool two = std::string(pool).find("size") == std::string::npos;
-    const int oh = two ? 4 : 5, ow = 4;
+    const std::string kind(pool);
+    const int k = kind == R"({"maxpool": 2})" ? 2 : 3, s = kind == R"({"maxpool": 3})" ? 3 : 2;
+    const int pt = kind.find("same") != std::string::npos ? 1 : 0;
+    const int oh = k == 2 ? 4 : s == 3 ? 3 : 5, ow = k == 2 ? 4 : s == 3 ? 2 : 4;
     INFO(pool);
     net->predict(x.data(), n, nullptr);
     require_close(net->layer_output("maxpool_1"),
-                  pool_ref(net->layer_output("conv2d_1"), n, c, h, w, two ? 2 : 3, 2, two ? 0 : 1, two ? 0 : 0, oh, ow, true));
+                  pool_ref(net->layer_output("conv2d_1"), n, c, h, w, k, s, pt, 0, oh, ow, true));
     net->set_micro_batch(-1);
     net->forward_backward(x.data(), y.data(), n);
     require_close(net->layer_output("maxpool_1"),
-                  pool_ref(net->layer_output("conv2d_1"), n, c, h, w, two ? 2 : 3, 2, two ? 0 : 1, two ? 0 : 0, oh, ow, true));
+                  pool_ref(net->layer_output("conv2d_1"), n, c, h, w, k, s, pt, 0, oh, ow, true));
   }
 }
 
