@@ -135,7 +135,8 @@ std::map<std::string, std::string> run_parameters(const RunRecord& run, std::str
     ExpandOptions opt;
     opt.point = run.point;
     if (run.experiment.empty()) {
-      // A pipeline run: its overrides came from --set.
+      // A pipeline run: its overrides came from --set, its name maybe from --name.
+      opt.name = run.base_name;
       for (auto it = run.overrides.begin(); it != run.overrides.end(); ++it)
         opt.sets.push_back(parse_set(it.key() + "=" + text(it.value())));
     } else {
