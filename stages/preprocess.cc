@@ -11,7 +11,9 @@
 #include "engine/schema.h"
 #include "stages/image/decode.h"
 #include "stages/image/ingest.h"
+#include "stages/image/augmenter.h"
 #include "stages/image/parallel.h"
+#include "stages/image/recipe.h"
 #include "stages/image/source.h"
 #include "stages/model_io.h"
 
@@ -21,12 +23,32 @@ namespace pipe {
 
 using json = nlohmann::json;
 
-SampleTransform online_augmentation(const std::string& artifact_dir) {
-  if (!fs::exists(join_path(artifact_dir, "augment.json"))) return {};
-  throw Error("online augmentation is not available yet").at(display_path(artifact_dir));
+OnlineAugmentation online_augmentation(const std::string& artifact_dir) {
+  OnlineAugmentation out;
+  std::string file = join_path(artifact_dir, "augment.json");
+  if (!fs::exists(file)) return out;
+  json spec;
+  try {
+    std::ifstream in(file);
+    spec = json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(std::string("malformed augmentation spec: ") + e.what()).at(display_path(file));
+  }
+  if (!spec.value("online", false)) return out;
+  auto augmenter = std::make_shared<image::Augmenter>(image::Augmenter::load(file));
+  if (augmenter->empty()) return out;
+  out.seed = spec.value("seed", 0ULL);
+  out.transform = [augmenter](const uint8_t* in, int h, int w, int c, uint8_t* o, std::mt19937_64& rng) {
+    augmenter->apply(in, h, w, c, o, rng);
+  };
+  return out;
 }
 
-json upstream_preprocess(const std::string& artifact_dir) { return nullptr; }
+json upstream_preprocess(const std::string& artifact_dir) {
+  image::Recipe recipe;
+  if (!image::Recipe::load(artifact_dir, &recipe)) return nullptr;
+  return recipe.to_json();
+}
 
 bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason) {
   if (decoded.empty() || decoded.depth() != CV_8U) {
@@ -35,6 +57,7 @@ bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<u
   }
   const auto& in = model.input;
   cv::Mat img = decoded;
+  if (!model.preprocess.is_null()) img = image::Recipe::from_json(model.preprocess).apply(decoded);
   int c = img.channels();
   if (in.channels == 1 && c != 1) cv::cvtColor(img, img, c == 4 ? cv::COLOR_RGBA2GRAY : cv::COLOR_RGB2GRAY);
   if (in.channels == 3 && c == 1) cv::cvtColor(img, img, cv::COLOR_GRAY2RGB);

@@ -3,10 +3,11 @@
 //
 //   online_augmentation(dir)   the per-sample augmentation of an `augment`
 //                              artifact with online: true (augment.json), or none
-//   upstream_preprocess(dir)   the clean parameters the data in an artifact went
-//                              through, as the data stages record them, or null
+//   upstream_preprocess(dir)   the recipe (decode + clean options) the images in an
+//                              artifact went through (preprocess.json, see
+//                              stages/image/recipe.h), or null
 //   prepare_image(...)         one decoded image → the model's input (uint8 HWC),
-//                              through the stored clean parameters
+//                              through the stored recipe
 //   read_labelled_images(...)  DIR / MANIFEST / IDX → prepared images with labels
 #pragma once
 
@@ -24,13 +25,19 @@ namespace pipe {
 
 struct ModelInfo;
 
-SampleTransform online_augmentation(const std::string& artifact_dir);
+struct OnlineAugmentation {
+  SampleTransform transform;  // empty: none
+  uint64_t seed = 0;          // the augment stage's seed
+};
+OnlineAugmentation online_augmentation(const std::string& artifact_dir);
 
 nlohmann::json upstream_preprocess(const std::string& artifact_dir);
 
-// A decoded 8-bit image (1, 3 = RGB or 4 = RGBA channels) → `out`, the
-// model's input shape (height × width × channels, uint8).  False with a
-// reason when the image cannot be prepared (e.g. it is empty).
+// A decoded 8-bit image (1, 3 = RGB or 4 = RGBA channels, as decode_image
+// returns it) → `out`, the model's input shape (height × width × channels,
+// uint8): the model's recipe when it has one, then colour conversion and a
+// resize if the shape still differs.  False with a reason when the image
+// cannot be prepared.
 bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason);
 
 // New images for a trained model.  `data.classes` are the model's classes and

@@ -392,9 +392,11 @@ void Train::run(StageContext& ctx) {
   const auto& classes = train_data_->classes();
   ctx.disk().write_file(ctx.output_path("summary.txt"), net_->summary());
 
-  SampleTransform augment = online_augmentation(train_ref_.dir);
+  OnlineAugmentation augment = online_augmentation(train_ref_.dir);
+  if (augment.transform) ctx.log("online augmentation from " + train_ref_.stage);
   DatasetViewSource train_source(*train_data_);
-  BatchLoader loader(train_source, height_, width_, channels_, norm_, batch, augment);
+  BatchLoader loader(train_source, height_, width_, channels_, norm_, batch, augment.transform);
+  const uint64_t augment_seed = derive_seed(seed_, kAugment, augment.seed);
   std::optional<DatasetViewSource> val_source;
   std::unique_ptr<BatchLoader> val_loader;
   if (has_val) {
@@ -410,7 +412,7 @@ void Train::run(StageContext& ctx) {
     auto t0 = std::chrono::steady_clock::now();
     order = train_idx_;
     if (params_["shuffle"].get<bool>()) shuffle(order, derive_seed(seed_, kShuffle, epoch));
-    loader.start(order, derive_seed(seed_, kAugment, epoch));
+    loader.start(order, derive_seed(augment_seed, kAugment, epoch));
     const double lr = net_->lr();
     const std::string label = ctx.stage_id() + " epoch " + std::to_string(epoch) + "/" + std::to_string(epochs);
     double loss_sum = 0;

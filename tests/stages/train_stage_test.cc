@@ -52,8 +52,8 @@ std::map<std::string, std::vector<float>> weights_of(const std::string& dir) {
 }
 
 // The resume test's training, shared by the parent and the killed child:
-// dropout, standardisation, a hold-out, LR reductions and a best checkpoint,
-// so every piece of state the checkpoint carries matters.
+// online augmentation, dropout, standardisation, a hold-out, LR reductions and
+// a best checkpoint, so every piece of state the checkpoint carries matters.
 const std::string kResumeYaml = R"(
 input: data
 val_fraction: 0.25
@@ -77,7 +77,11 @@ TestContext& resume_training(const std::string& root, int kill_after, std::uniqu
   std::filesystem::create_directories(root + "/data");
   std::filesystem::create_directories(root + "/out");
   std::filesystem::create_directories(root + "/work");
-  if (!std::filesystem::exists(root + "/data/dataset.bin")) write_set(root + "/data", blobs(24, 6, 6, 7));
+  if (!std::filesystem::exists(root + "/data/dataset.bin")) {
+    write_set(root + "/data", blobs(24, 6, 6, 7));
+    std::ofstream(root + "/data/augment.json")
+        << R"({"version": 1, "online": true, "seed": 3, "ops": [{"rotate": 15}, {"shift": 0.1}, {"noise": 0.05}]})";
+  }
   *holder = std::make_unique<TestContext>(train_stage_kind(), kResumeYaml, root + "/out", root + "/work");
   TestContext& ctx = **holder;
   ctx.bind("input", root + "/data");
@@ -291,9 +295,13 @@ TEST_CASE("a killed training resumes from its last epoch and ends bit-exactly wh
 
   std::unique_ptr<TestContext> b;
   resume_training(killed.path(), 0, &b);
-  bool said = false;
-  for (const auto& l : b->logs) said |= l == "resuming train from epoch 3";
+  bool said = false, augmented = false;
+  for (const auto& l : b->logs) {
+    said |= l == "resuming train from epoch 3";
+    augmented |= l.find("online augmentation") != std::string::npos;
+  }
   CHECK(said);
+  CHECK(augmented);
   CHECK(weights_of(straight.path() + "/out") == weights_of(killed.path() + "/out"));
   REQUIRE(b->epochs.size() == 5);
   for (int e = 1; e <= 5; ++e)
