@@ -117,8 +117,10 @@ class Conv2dRun : public LayerRun {
     dnnl::primitive_attr attr;
     if (layer.act_.fusable()) attr = dnn::eltwise_attr(layer.act_.forward_alg(), layer.act_.alpha, 0);
     const auto bias_md = layer.bias_ ? dnn::plain({layer.filters_}) : dnn::md();
+    const auto arriving = in.mem.get_desc();
     pd_ = dnn::conv_forward(eng, plan.has_backward(), dnn::any(src_dims), dnn::any(w_dims), bias_md,
-                            dnn::any(dst_dims), layer.geometry_, attr);
+                            dnn::any(dst_dims), layer.geometry_, attr,
+                            dnn::dims_of(arriving) == src_dims ? arriving : dnn::md());
     src_ = plan.convert(Plan::kForward, in.mem, pd_.src_desc());
     auto& params = layer.params();
     const auto w = layer.param_as(plan, params[0], pd_.weights_desc());

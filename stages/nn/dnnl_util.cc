@@ -56,11 +56,27 @@ dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool t
                                                        const md& src, const md& weights,
                                                        const md& bias, const md& dst,
                                                        const ConvGeometry& g,
-                                                       const dnnl::primitive_attr& attr) {
-  dnnl::convolution_forward::desc d(forward_kind(training), algorithm::convolution_direct, src,
-                                    weights, bias, dst, g.stride, zero_based(g.dilation), g.pad_l,
-                                    g.pad_r);
-  return dnnl::convolution_forward::primitive_desc(d, with_scratchpad(attr), eng);
+                                                       const dnnl::primitive_attr& attr,
+                                                       const md& arriving) {
+  auto make = [&](algorithm alg, const md& s) {
+    dnnl::convolution_forward::desc d(forward_kind(training), alg, s, weights, bias, dst, g.stride,
+                                      zero_based(g.dilation), g.pad_l, g.pad_r);
+    return dnnl::convolution_forward::primitive_desc(d, with_scratchpad(attr), eng);
+  };
+  // Inference takes Winograd's algorithm where oneDNN has it (3x3, stride 1, blocked
+  // channels): a third fewer operations for the usual 3x3 layers, at a rounding error
+  // far below what a prediction notices.  It and then the direct algorithm are tried
+  // on the layout the input arrives in, which saves a reorder.  Training keeps the
+  // direct algorithm and lets it choose.
+  if (!training && arriving.data.ndims == 4) {
+    for (algorithm alg : {algorithm::convolution_winograd, algorithm::convolution_direct}) {
+      try {
+        return make(alg, arriving);
+      } catch (const dnnl::error&) {
+      }
+    }
+  }
+  return make(algorithm::convolution_direct, src);
 }
 
 dnnl::convolution_backward_data::primitive_desc conv_backward_data(

@@ -34,12 +34,14 @@ struct ConvGeometry {
   Dims pad_l{0, 0};
   Dims pad_r{0, 0};
 };
-// bias may be a zero md (no bias).  attr carries a fused activation.
+// bias may be a zero md (no bias).  attr carries a fused activation.  arriving: the
+// layout the input comes in (a zero md when unknown), preferred in inference.
 dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool training,
                                                        const md& src, const md& weights,
                                                        const md& bias, const md& dst,
                                                        const ConvGeometry& g,
-                                                       const dnnl::primitive_attr& attr);
+                                                       const dnnl::primitive_attr& attr,
+                                                       const md& arriving = md());
 dnnl::convolution_backward_data::primitive_desc conv_backward_data(
     const engine& eng, const md& diff_src, const md& weights, const md& diff_dst,
     const ConvGeometry& g, const dnnl::convolution_forward::primitive_desc& hint);

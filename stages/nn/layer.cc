@@ -1,6 +1,7 @@
 #include "stages/nn/layer.h"
 
 #include <cstring>
+#include <memory>
 
 #include "engine/error.h"
 #include "stages/nn/dnnl_util.h"
@@ -113,7 +114,31 @@ dnnl::memory Layer::param_as(Plan& plan, Param& p, const dnnl::memory::desc& wan
     p.layout_fixed = true;
     return p.value;
   }
-  if (p.layout_fixed) return plan.convert(Plan::kForward, p.value, want);
+  if (p.layout_fixed || want.data.format_kind != dnnl_blocked) {
+    // A copy in the wanted layout, refreshed when the parameter has changed since.
+    const dnnl::memory copy = plan.alloc(want);
+    auto seen = std::make_shared<uint64_t>(~uint64_t{0});
+    const Param* param = &p;
+    auto changed = [param, seen]() { return *seen != param->version; };
+    auto reorder = [&](const dnnl::memory& from, const dnnl::memory& to, bool last) {
+      plan.add_if(Plan::kForward, dnn::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}},
+                  last ? std::function<bool()>([param, seen]() {
+                    if (*seen == param->version) return false;
+                    *seen = param->version;
+                    return true;
+                  })
+                       : std::function<bool()>(changed));
+    };
+    try {
+      reorder(p.value, copy, true);
+    } catch (const dnnl::error&) {
+      // oneDNN makes some layouts (Winograd's weights) only from plain ones
+      const dnnl::memory flat = plan.alloc(p.torch_md);
+      reorder(p.value, flat, false);
+      reorder(flat, copy, true);
+    }
+    return copy;
+  }
   // Move value, gradient and optimizer state to the new layout.
   auto move = [&](void* from_data, void* to_data) {
     dnn::reorder_now(dnnl::memory(p.value.get_desc(), eng_, from_data), dnnl::memory(want, eng_, to_data));

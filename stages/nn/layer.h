@@ -30,6 +30,7 @@ struct Param {
   bool decay = false;        // weight decay applies (kernels, not biases or norms)
   InitSpec init;             // how init() fills it
   bool layout_fixed = false;  // a plan uses value's layout: it no longer moves
+  uint64_t version = 0;       // changes whenever value changes (copies made from it can tell)
   std::vector<std::vector<float>> state;  // optimizer slots, in value's layout
 };
 
@@ -127,7 +128,8 @@ class Layer {
   Param& add_param(const dnnl::engine& eng, std::string name, Dims torch_shape,
                    const dnnl::memory::desc& torch_md, InitSpec init, bool decay);
   // p.value in the layout `want`: the first call moves the parameter there for
-  // good; later calls with another layout reorder it before each forward.
+  // good (unless `want` is an opaque layout, like Winograd's); later calls with another
+  // layout reorder it before each forward.
   dnnl::memory param_as(Plan& plan, Param& p, const dnnl::memory::desc& want);
   // Where a primitive writes p's gradient when it produces the desc `have`: p.grad (or
   // the plan's own buffer, see Plan::private_grads), or a buffer that finish_grad()

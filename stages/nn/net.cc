@@ -600,7 +600,9 @@ void Net::set_micro_batch(int samples) { impl_->micro_batch = samples; }
 void Net::apply_optimizer() {
   NetImpl& m = *impl_;
   if (!m.has_grads) throw Error("apply_optimizer needs gradients: call forward_backward first");
-  m.opt->step(m.trainable());
+  const auto params = m.trainable();
+  m.opt->step(params);
+  for (Param* p : params) ++p->version;
   m.has_grads = false;
 }
 
@@ -692,6 +694,7 @@ void Net::set_param(const std::string& name, const std::vector<float>& values) {
     throw Error("parameter " + name + " is " + shape_str(p->torch_shape) + " (" +
                 std::to_string(product(p->torch_shape)) + " values), got " + std::to_string(values.size()));
   layer->import_param(*p, values.data(), static_cast<float*>(p->value.get_data_handle()));
+  ++p->version;
 }
 
 std::vector<float> Net::get_grad(const std::string& name) const {
@@ -761,8 +764,10 @@ nlohmann::json Net::load(const std::string& file) {
     throw Error(std::string("the checkpoint's metadata is not JSON: ") + e.what()).at(file);
   }
   for (auto& l : m.layers)
-    for (Param& p : l->params())
+    for (Param& p : l->params()) {
       l->import_param(p, f.tensors[l->name() + "." + p.name].data.data(), static_cast<float*>(p.value.get_data_handle()));
+      ++p.version;
+    }
   if (state.contains("optimizer")) {
     auto opt = std::make_unique<Optimizer>(state["optimizer"]);
     opt->set_base_lr(state.value("base_lr", opt->base_lr()));
@@ -814,6 +819,7 @@ void Net::load_weights_from(const std::string& file, const std::vector<std::stri
             .hint("skip_mismatched skips such tensors");
       }
       l.import_param(p, it->second.data.data(), static_cast<float*>(p.value.get_data_handle()));
+      ++p.version;
       ++loaded;
     }
   }

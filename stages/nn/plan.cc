@@ -69,6 +69,11 @@ void Plan::attach_scratchpad() {
   scratchpad_users_.clear();
 }
 
+void Plan::add_if(Phase phase, dnnl::primitive p, Args args, std::function<bool()> needed) {
+  add(phase, std::move(p), std::move(args));
+  (phase == kForward ? forward_ : backward_).back().needed = std::move(needed);
+}
+
 void Plan::add(Phase phase, std::function<void()> host) {
   (phase == kForward ? forward_ : backward_).push_back(Step{{}, {}, std::move(host), label_});
 }
@@ -111,6 +116,8 @@ void Plan::run(std::vector<Step>& steps, dnnl::stream& s) {
     if (step.host) {
       s.wait();
       step.host();
+    } else if (step.needed && !step.needed()) {
+      continue;
     } else {
       step.prim.execute(s, step.args);
     }

@@ -76,6 +76,9 @@ class Plan {
 
   void add(Phase phase, dnnl::primitive p, Args args);
   void add(Phase phase, std::function<void()> host);
+  // A primitive that runs only when `needed()` says so (a weight reorder whose source
+  // has not changed since the last run is skipped).
+  void add_if(Phase phase, dnnl::primitive p, Args args, std::function<bool()> needed);
 
   // m as `want`: m itself when the descs match, else a reorder into a new buffer.
   // When the dims differ (same number of elements) m is read as plain row-major.
@@ -100,6 +103,7 @@ class Plan {
     Args args;
     std::function<void()> host;
     std::string label;
+    std::function<bool()> needed;
     double seconds = 0;
     int64_t runs = 0;
   };
