@@ -36,8 +36,10 @@ struct ZhangSuenTable {
 
 namespace {
 
-// Thins the 0/1 image `img` in place (Zhang–Suen).
-void thin_binary(cv::Mat& img) {
+// Thins the 0/1 image `img` in place (Zhang–Suen).  Zhang–Suen erases small
+// blobs (a 2×2 block) completely; with `keep_blobs` one pixel of such a blob
+// stays, so the dot of an i or an Arabic letter survives.
+void thin_binary(cv::Mat& img, bool keep_blobs = false) {
   static const ZhangSuenTable table;
   const int rows = img.rows, cols = img.cols;
   if (rows < 3 || cols < 3) return;
@@ -76,6 +78,7 @@ void thin_binary(cv::Mat& img) {
   // Branch-free appends: whether a pixel goes is data, not control flow
   // (the branches would mispredict about half the time).
   const int around[8] = {n, n + 1, 1, s + 1, s, s - 1, -1, n - 1};
+  std::vector<int> blob;
   int quiet = 0;  // consecutive sub-iterations that removed nothing
   for (int iter = 0; quiet < 2; iter ^= 1) {
     const uint8_t* deletable = table.deletable[iter].data();
@@ -90,7 +93,39 @@ void thin_binary(cv::Mat& img) {
       continue;
     }
     quiet = 0;
-    for (size_t r = 0; r < n_removed; ++r) d[removed[r]] = 0;
+    if (keep_blobs) {
+      // Mark the doomed pixels 2; a doomed cluster with no surviving
+      // neighbour is a whole blob: keep its first pixel.
+      for (size_t r = 0; r < n_removed; ++r) d[removed[r]] = 2;
+      for (size_t r = 0; r < n_removed; ++r) {
+        int i = removed[r];
+        if (d[i] != 2) continue;
+        bool survives = false;
+        for (int j : around) survives |= d[i + j] == 1;
+        if (survives) continue;
+        // Walk the doomed cluster (marking it 3) looking for a survivor.
+        blob.assign(1, i);
+        d[i] = 3;
+        for (size_t b = 0; b < blob.size() && !survives; ++b)
+          for (int j : around) {
+            int k = blob[b] + j;
+            if (d[k] == 1) survives = true;
+            else if (d[k] == 2) {
+              d[k] = 3;
+              blob.push_back(k);
+            }
+          }
+        for (int k : blob) d[k] = 2;
+        if (!survives) {
+          d[i] = 1;  // the blob keeps this pixel
+          for (int k : blob)
+            if (k != i) d[k] = 4;  // handled: goes, without being checked again
+        }
+      }
+      for (size_t r = 0; r < n_removed; ++r) d[removed[r]] = d[removed[r]] == 1;
+    } else {
+      for (size_t r = 0; r < n_removed; ++r) d[removed[r]] = 0;
+    }
     size_t n_next = 0;
     for (size_t c = 0; c < n_candidates; ++c) {
       int i = candidates[c];
@@ -131,7 +166,7 @@ double stroke_width(const cv::Mat& gray) {
   cv::threshold(gray, img, 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
   double area = cv::countNonZero(img);
   if (area == 0) return 0;
-  thin_binary(img);
+  thin_binary(img, true);
   // Skeleton length along its links (diagonal steps count √2, except where
   // an orthogonal path already joins the two pixels), and its end points.
   cv::Mat s;
@@ -169,7 +204,7 @@ std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool 
     cv::threshold(gray, img, 254 - threshold, 1, cv::THRESH_BINARY_INV);
   else
     cv::threshold(gray, img, threshold, 1, cv::THRESH_BINARY);
-  thin_binary(img);
+  thin_binary(img, true);
   std::vector<cv::Point> points;
   points.reserve(static_cast<size_t>(img.rows + img.cols) * 4);
   for (int y = 0; y < img.rows; ++y) {

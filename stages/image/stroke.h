@@ -22,7 +22,8 @@ namespace pipe::image {
 cv::Mat thin(const cv::Mat& mask);
 
 // The skeleton pixels of the ink of `gray` (pixels above `threshold`; Otsu's
-// threshold when it is negative), in row order.  `dark_ink`: the image is
+// threshold when it is negative), in row order.  Unlike thin(), a blob that
+// Zhang–Suen would erase completely (a small dot) keeps one pixel.  `dark_ink`: the image is
 // still dark on light; ink is then below 255 - threshold.
 std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold = -1, bool dark_ink = false);
 

@@ -172,6 +172,22 @@ TEST_CASE("stroke normalisation gives thin and thick pens the same width", "[cle
   CHECK(stroke_width(c.image) == Approx(wb).margin(0.3));
 }
 
+TEST_CASE("small dots survive stroke normalisation", "[clean][stroke]") {
+  // Zhang-Suen alone erases a small blob completely; the dot of an i must stay.
+  cv::Mat m(60, 40, CV_8UC1, cv::Scalar(0));
+  m(cv::Rect(18, 20, 4, 36)).setTo(255);  // the stem
+  m(cv::Rect(19, 8, 2, 2)).setTo(255);    // the dot
+  CHECK(cv::countNonZero(thin(m)(cv::Rect(10, 0, 20, 15))) == 0);  // OpenCV-equal thinning loses it
+  CleanOptions o;
+  o.crop = "content";
+  o.height = o.width = 28;
+  o.pad = 2;
+  o.stroke = 2;
+  cv::Mat out = clean_image(m, o).image;
+  CHECK(cv::countNonZero(out(cv::Rect(0, 0, 28, 6)) > 100) > 0);
+  CHECK(skeleton_points(m, 127).size() > 30);
+}
+
 TEST_CASE("stroke without a size redraws at the native resolution", "[clean][stroke]") {
   CleanOptions o;
   o.crop = "content";

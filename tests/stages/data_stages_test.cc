@@ -1,0 +1,298 @@
+// The data stages run directly: ingest, clean, split, augment.
+#include "engine/posix.h"  // first: see posix.h (zlib.h)
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "engine/error.h"
+#include "stages/augment.h"
+#include "stages/clean.h"
+#include "stages/image/augmenter.h"
+#include "stages/image/dataset.h"
+#include "stages/image/recipe.h"
+#include "stages/ingest.h"
+#include "stages/split.h"
+#include "tests/stages/data_fixture.h"
+
+using namespace pipe;
+using namespace pipe::data_testing;
+using json = nlohmann::json;
+
+namespace {
+
+void write_text(const std::string& file, const std::string& text) { std::ofstream(file, std::ios::binary) << text; }
+
+// folder/a: dark ink on white PNGs; folder/b: light ink on black JPEGs.
+void make_two_polarities(const Folder& f, int per_class) {
+  for (int i = 0; i < per_class; ++i) {
+    cv::imwrite(f.at("src/a/" + std::to_string(i) + ".png"), glyph(40, 3, 0, 255, i));
+    cv::imwrite(f.at("src/b/" + std::to_string(i) + ".jpg"), glyph(40, 3, 255, 0, i + 7));
+  }
+}
+
+image::DatasetView open(const std::string& dir, const std::string& output = "") {
+  return image::DatasetView::open(dir + "/" + image::dataset_file_name(output));
+}
+
+std::string ingest_into(const Folder& f, const std::string& out, const std::string& extra = "") {
+  StageRun s(ingest_stage_kind(), "source: { path: " + f.path() + "/src }\ndecode: gray\n" + extra, f.dir(out));
+  s.run();
+  return f.path() + "/" + out;
+}
+
+// A dataset of three classes (10, 20, 30 images), groups of 5 consecutive images.
+std::string three_classes(const Folder& f) {
+  image::Dataset d;
+  d.classes = {"x", "y", "z"};
+  int k = 0;
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < 10 * (c + 1); ++i, ++k) {
+      image::Sample s;
+      s.label = c;
+      s.height = s.width = 8;
+      s.channels = 1;
+      s.pixels.assign(64, static_cast<uint8_t>(k));
+      s.path = "p" + std::to_string(k);
+      s.group = "w" + std::to_string(k / 5);
+      d.samples.push_back(s);
+    }
+  std::string dir = f.dir("three");
+  image::write_dataset(dir + "/dataset.bin", d);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("ingest: a folder becomes one dataset; bad files are skipped and listed", "[data][ingest]") {
+  Folder f;
+  make_two_polarities(f, 5);
+  write_text(f.at("src/a/broken.png"), "\x89PNG\r\n\x1a\n garbage");
+  write_text(f.at("src/b/notes.txt"), "not an image");
+  StageRun s(ingest_stage_kind(), "source: { path: " + f.path() + "/src }\ndecode: gray\nmax_bad_fraction: 0.5",
+             f.dir("out"));
+  s.run();
+  image::DatasetView v = open(f.path() + "/out");
+  CHECK(v.size() == 10);
+  CHECK(v.classes() == std::vector<std::string>{"a", "b"});
+  CHECK(v.channels(0) == 1);
+  CHECK(s.metrics["images"] == 10);
+  CHECK(s.metrics["skipped"] == 2);
+  REQUIRE(s.tables["skipped"].size() == 2);
+  CHECK(s.tables["skipped"][0]["path"] == "a/broken.png");
+  CHECK(s.tables["skipped"][1]["path"] == "b/notes.txt");
+  image::Recipe r;
+  REQUIRE(image::Recipe::load(f.path() + "/out", &r));
+  CHECK(r.decode == image::DecodeMode::kGray);
+
+  StageRun strict(ingest_stage_kind(), "source: { path: " + f.path() + "/src }\nmax_bad_fraction: 0.1", f.dir("out2"));
+  CHECK_THROWS_WITH(strict.run(), Catch::Contains("2 of 12 files could not be used") && Catch::Contains("max_bad_fraction"));
+}
+
+TEST_CASE("ingest: a manifest path that leaves the root is an error", "[data][ingest]") {
+  Folder f;
+  make_two_polarities(f, 2);
+  cv::imwrite(f.at("elsewhere.png"), glyph(20, 2, 0, 255));
+  write_text(f.at("src/manifest.csv"), "path,label\na/0.png,a\n../elsewhere.png,a\n");
+  StageRun s(ingest_stage_kind(), "source: { path: " + f.path() + "/src, layout: manifest }", f.dir("out"));
+  CHECK_THROWS_WITH(s.run(), Catch::Contains("escapes the dataset root") && Catch::Contains("manifest.csv:3"));
+}
+
+TEST_CASE("ingest: IDX sources, class names, labels beside the images", "[data][ingest]") {
+  Folder f;
+  auto write_idx = [&](const std::string& file, std::vector<uint32_t> dims, const std::vector<uint8_t>& data) {
+    std::string bytes = {0, 0, 8, static_cast<char>(dims.size())};
+    for (uint32_t d : dims)
+      for (int s = 24; s >= 0; s -= 8) bytes += static_cast<char>((d >> s) & 0xFF);
+    bytes.append(data.begin(), data.end());
+    gzFile g = gzopen(file.c_str(), "wb");
+    gzwrite(g, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(g);
+  };
+  std::vector<uint8_t> pixels(4 * 28 * 28, 7);
+  write_idx(f.at("idx/t-images-idx3-ubyte.gz"), {4, 28, 28}, pixels);
+  write_idx(f.at("idx/t-labels-idx1-ubyte.gz"), {4}, {2, 0, 2, 1});
+  StageRun s(ingest_stage_kind(),
+             "source: { path: " + f.path() + "/idx, images: t-images-idx3-ubyte.gz, class_names: [zero, one, two] }",
+             f.dir("out"));
+  s.run();
+  image::DatasetView v = open(f.path() + "/out");
+  REQUIRE(v.size() == 4);
+  CHECK(v.classes() == std::vector<std::string>{"one", "two", "zero"});
+  CHECK(v.classes()[v.label(0)] == "two");
+  CHECK(v.path(3) == "t-images-idx3-ubyte.gz#3");
+  CHECK(v.height(0) == 28);
+
+  StageRun file_only(ingest_stage_kind(), "source: { path: " + f.path() + "/idx/t-images-idx3-ubyte.gz }", f.dir("o2"));
+  CHECK_THROWS_WITH(file_only.run(), Catch::Contains("labels"));
+  StageRun with_labels(ingest_stage_kind(),
+                       "source: { path: " + f.path() + "/idx/t-images-idx3-ubyte.gz, labels: " + f.path() +
+                           "/idx/t-labels-idx1-ubyte.gz }",
+                       f.dir("o3"));
+  with_labels.run();
+  CHECK(open(f.path() + "/o3").classes() == std::vector<std::string>{"0", "1", "2"});
+}
+
+TEST_CASE("ingest: labels from Chars74K file names, writers from baybayin-style names", "[data][ingest]") {
+  Folder f;
+  for (int cls : {1, 11, 37})
+    for (int i = 1; i <= 2; ++i) {
+      char name[64];
+      std::snprintf(name, sizeof name, "en/Sample%03d/img%03d-%03d.png", cls, cls, i);
+      cv::imwrite(f.at(name), glyph(16, 1, 0, 255, i));
+    }
+  for (const char* name : {"ba.0xvU-James.jpg", "ba.1abc-Lutian_Grace.jpg", "ka.9zz-James.jpg"})
+    cv::imwrite(f.at(std::string("bay/all/") + name), glyph(28, 2, 0, 255));
+  StageRun s(ingest_stage_kind(),
+             "sources:\n"
+             "  - { path: " + f.path() + "/en, label_from_filename: '^img(\\d+)-', label_map: chars74k, prefix: 'en_' }\n"
+             "  - { path: " + f.path() + "/bay, label_from_filename: '^([a-z]+)\\.', group_from_filename: '-([^-]+)\\.jpg$' }\n",
+             f.dir("out"));
+  s.run();
+  image::DatasetView v = open(f.path() + "/out");
+  CHECK(v.classes() == std::vector<std::string>{"ba", "en_0", "en_A", "en_a", "ka"});
+  REQUIRE(v.size() == 9);
+  CHECK(v.group(6) == "James");
+  CHECK(v.group(7) == "Lutian_Grace");
+  CHECK(v.classes()[v.label(8)] == "ka");
+}
+
+TEST_CASE("ingest: exactly one of source and sources", "[data][ingest]") {
+  Folder f;
+  StageRun none(ingest_stage_kind(), "decode: gray", f.dir("o"));
+  CHECK_THROWS_WITH(none.run(), Catch::Contains("no source"));
+  try {
+    StageRun(ingest_stage_kind(), "source: { path: /tmp, lay: folder }", f.dir("o"));
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.message().find("unknown key 'lay'") != std::string::npos);
+    CHECK(e.hint_text().find("layout") != std::string::npos);
+  }
+}
+
+TEST_CASE("clean: per-class inversions, duplicates across classes, the record grows", "[data][clean]") {
+  Folder f;
+  make_two_polarities(f, 4);
+  cv::imwrite(f.at("src/b/copy.png"), glyph(40, 3, 0, 255, 0));  // the same image as a/0.png
+  std::string in = ingest_into(f, "ingest");
+  StageRun s(clean_stage_kind(),
+             "input: ingest\ninvert: auto\ncrop: content\nsize: 16\npad: 1\nstroke: 2\ndedupe: exact", f.dir("clean"));
+  s.bind("input", in);
+  s.run();
+  image::DatasetView v = open(f.path() + "/clean");
+  CHECK(v.size() == 8);
+  CHECK(v.height(0) == 16);
+  json classes = s.tables["classes"];
+  CHECK(classes[0]["class"] == "a");
+  CHECK(classes[0]["inverted"] == 4);
+  CHECK(classes[1]["inverted"] == 1);  // only the copy of a dark-on-white image
+  REQUIRE(s.tables["duplicates"].size() == 1);
+  CHECK(s.tables["duplicates"][0]["path"] == "b/copy.png");
+  CHECK(s.tables["duplicates"][0]["duplicate_of"] == "a/0.png");
+  CHECK(s.tables["duplicates"][0]["cross_class"] == true);
+  CHECK(s.metrics["duplicates_cross_class"] == 1);
+  CHECK(classes[0]["stroke_width"].get<double>() == Approx(2).margin(0.7));
+  image::Recipe r;
+  REQUIRE(image::Recipe::load(f.path() + "/clean", &r));
+  REQUIRE(r.cleans.size() == 1);
+  CHECK(r.cleans[0].height == 16);
+  CHECK(r.decode == image::DecodeMode::kGray);
+  // Every output has light ink on a dark background.
+  for (size_t i = 0; i < v.size(); ++i) CHECK(v.pixels(i)[0] < 30);
+}
+
+TEST_CASE("clean: bad settings are configuration errors at the key", "[data][clean]") {
+  Folder f;
+  CHECK_THROWS_WITH(StageRun(clean_stage_kind(), "input: x\ncolour: gray", f.dir("c")),
+                    Catch::Contains("did you mean 'color'"));
+  StageRun s(clean_stage_kind(), "input: x\nsize: [28]", f.dir("c"));
+  try {
+    s.run();
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kConfig);
+    CHECK(e.message().find("size") != std::string::npos);
+    CHECK(e.where().find("stage.yaml:2") != std::string::npos);
+  }
+}
+
+TEST_CASE("split: stratified counts per split, empty splits written, seeded", "[data][split]") {
+  Folder f;
+  std::string in = three_classes(f);
+  auto run_split = [&](const std::string& out, const std::string& yaml) {
+    StageRun s(split_stage_kind(), "input: three\n" + yaml, f.dir(out));
+    s.bind("input", in);
+    s.run();
+    return s;
+  };
+  StageRun s = run_split("s1", "fractions: { train: 0.8, test: 0.2 }\nseed: 11");
+  CHECK(open(f.path() + "/s1", "train").size() == 48);
+  CHECK(open(f.path() + "/s1", "val").size() == 0);
+  CHECK(open(f.path() + "/s1", "test").size() == 12);
+  json counts = s.tables["counts"];
+  CHECK(counts[0] == json{{"class", "x"}, {"train", 8}, {"val", 0}, {"test", 2}});
+  CHECK(counts[2] == json{{"class", "z"}, {"train", 24}, {"val", 0}, {"test", 6}});
+  CHECK(open(f.path() + "/s1", "test").classes().size() == 3);  // every split keeps all class names
+
+  run_split("s2", "fractions: { train: 0.8, test: 0.2 }\nseed: 11");
+  run_split("s3", "fractions: { train: 0.8, test: 0.2 }\nseed: 12");
+  auto paths = [&](const std::string& dir) {
+    image::DatasetView v = open(f.path() + "/" + dir, "test");
+    std::vector<std::string> p;
+    for (size_t i = 0; i < v.size(); ++i) p.push_back(v.path(i));
+    return p;
+  };
+  CHECK(paths("s1") == paths("s2"));
+  CHECK(paths("s1") != paths("s3"));
+
+  StageRun g = run_split("s4", "fractions: { train: 0.6, val: 0.2, test: 0.2 }\ngroup_by: group");
+  CHECK(g.metrics["groups_in_two_splits"] == 0);
+  CHECK(g.tables["groups"]["train"].get<int>() + g.tables["groups"]["val"].get<int>() +
+            g.tables["groups"]["test"].get<int>() == 12);
+
+  CHECK_THROWS_WITH(run_split("s5", "stratify: true"), Catch::Contains("give fractions, folds or by_folder"));
+}
+
+TEST_CASE("augment online: the data passes unchanged with the ops for the loader", "[data][augment]") {
+  Folder f;
+  std::string in = three_classes(f);
+  StageRun s(augment_stage_kind(), "input: three\nonline: true\nops: [ {rotate: 10}, flip_h ]", f.dir("aug"));
+  s.bind("input", in);
+  s.run();
+  image::DatasetView a = open(in), b = open(f.path() + "/aug");
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(std::equal(a.pixels(i), a.pixels(i) + 64, b.pixels(i)));
+  image::Augmenter loaded = image::Augmenter::load(f.path() + "/aug/augment.json");
+  CHECK(loaded.ops().size() == 2);
+
+  StageRun bad(augment_stage_kind(), "input: three\nops: [ {twirl: 3} ]", f.dir("bad"));
+  bad.bind("input", in);
+  CHECK_THROWS_WITH(bad.run(), Catch::Contains("unknown op 'twirl'"));
+}
+
+TEST_CASE("augment offline: a fixed rotation list expands the set, labels never change", "[data][augment]") {
+  Folder f;
+  make_two_polarities(f, 3);
+  std::string in = ingest_into(f, "ingest");
+  auto run_aug = [&](const std::string& out, int threads) {
+    StageRun s(augment_stage_kind(), "input: ingest\nonline: false\nops: [ {rotate: [-20, -10, 10, 20]}, {noise: 0.02} ]",
+               f.dir(out), threads);
+    s.bind("input", in);
+    s.run();
+    return s;
+  };
+  run_aug("aug1", 1);
+  run_aug("aug2", 2);
+  image::DatasetView src = open(in), a = open(f.path() + "/aug1"), b = open(f.path() + "/aug2");
+  REQUIRE(a.size() == 5 * src.size());
+  for (size_t i = 0; i < src.size(); ++i)
+    for (size_t k = 0; k < 5; ++k) {
+      size_t j = i * 5 + k;
+      CHECK(a.label(j) == src.label(i));
+      CHECK(a.height(j) == src.height(i));
+      CHECK(std::equal(a.pixels(j), a.pixels(j) + a.height(j) * a.width(j), b.pixels(j)));  // same for any thread count
+    }
+  CHECK(std::equal(a.pixels(0), a.pixels(0) + 40 * 40, src.pixels(0)));  // the original comes first
+  CHECK_FALSE(std::equal(a.pixels(1), a.pixels(1) + 40 * 40, src.pixels(0)));
+  CHECK(a.path(1) == src.path(0) + "#aug1");
+}
