@@ -15,10 +15,14 @@ struct Named {
   float alpha;
 };
 const Named kActivations[] = {
-    {"linear", Activation::kNone, 0},     {"relu", Activation::kRelu, 0},
-    {"leaky_relu", Activation::kLeakyRelu, 0.2f}, {"elu", Activation::kElu, 1.0f},
-    {"tanh", Activation::kTanh, 0},       {"sigmoid", Activation::kSigmoid, 0},
-    {"gelu", Activation::kGelu, 0},       {"softmax", Activation::kSoftmax, 0},
+    {"linear", Activation::kNone, 0},
+    {"relu", Activation::kRelu, 0},
+    {"leaky_relu", Activation::kLeakyRelu, 0.2f},
+    {"elu", Activation::kElu, 1.0f},
+    {"tanh", Activation::kTanh, 0},
+    {"sigmoid", Activation::kSigmoid, 0},
+    {"gelu", Activation::kGelu, 0},
+    {"softmax", Activation::kSoftmax, 0},
 };
 
 // Softmax's axis in {n} + shape: channels for C×H×W, the last axis otherwise.
@@ -26,8 +30,7 @@ int softmax_axis(const Dims& shape) { return shape.size() == 3 ? 1 : static_cast
 
 class ActivationRun : public LayerRun {
  public:
-  ActivationRun(Plan& plan, const Tensor& in, const Activation& act, bool fused)
-      : act_(act), in_(in) {
+  ActivationRun(Plan& plan, const Tensor& in, const Activation& act, bool fused) : act_(act), in_(in) {
     const auto& eng = plan.engine();
     const bool training = plan.has_backward();
     if (act.kind == Activation::kNone) {
@@ -67,8 +70,7 @@ class ActivationRun : public LayerRun {
     if (act_.kind == Activation::kSoftmax) {
       auto pd = dnn::softmax_backward(eng, md, md, softmax_axis(in_.shape), softmax_pd_);
       plan.add(Plan::kBackward, dnnl::softmax_backward(pd),
-               {{DNNL_ARG_DST, out.mem}, {DNNL_ARG_DIFF_DST, diff_dst},
-                {DNNL_ARG_DIFF_SRC, diff_src}});
+               {{DNNL_ARG_DST, out.mem}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, diff_src}});
       return diff_src;
     }
     const algorithm alg = act_.backward_alg();
@@ -150,28 +152,38 @@ bool Activation::fusable() const {
 algorithm Activation::forward_alg() const {
   switch (kind) {
     case kRelu:
-    case kLeakyRelu: return algorithm::eltwise_relu;
-    case kElu: return algorithm::eltwise_elu;
-    case kTanh: return algorithm::eltwise_tanh;
-    case kSigmoid: return algorithm::eltwise_logistic;
-    case kGelu: return algorithm::eltwise_gelu_erf;
-    default: return algorithm::undef;
+    case kLeakyRelu:
+      return algorithm::eltwise_relu;
+    case kElu:
+      return algorithm::eltwise_elu;
+    case kTanh:
+      return algorithm::eltwise_tanh;
+    case kSigmoid:
+      return algorithm::eltwise_logistic;
+    case kGelu:
+      return algorithm::eltwise_gelu_erf;
+    default:
+      return algorithm::undef;
   }
 }
 
 algorithm Activation::backward_alg() const {
   switch (kind) {
     case kRelu:
-    case kLeakyRelu: return algorithm::eltwise_relu_use_dst_for_bwd;
-    case kElu: return algorithm::eltwise_elu_use_dst_for_bwd;
-    case kTanh: return algorithm::eltwise_tanh_use_dst_for_bwd;
-    case kSigmoid: return algorithm::eltwise_logistic_use_dst_for_bwd;
-    default: return forward_alg();
+    case kLeakyRelu:
+      return algorithm::eltwise_relu_use_dst_for_bwd;
+    case kElu:
+      return algorithm::eltwise_elu_use_dst_for_bwd;
+    case kTanh:
+      return algorithm::eltwise_tanh_use_dst_for_bwd;
+    case kSigmoid:
+      return algorithm::eltwise_logistic_use_dst_for_bwd;
+    default:
+      return forward_alg();
   }
 }
 
-std::unique_ptr<LayerRun> activation_run(Plan& plan, const Tensor& in, const Activation& act,
-                                         bool fused) {
+std::unique_ptr<LayerRun> activation_run(Plan& plan, const Tensor& in, const Activation& act, bool fused) {
   return std::make_unique<ActivationRun>(plan, in, act, fused);
 }
 

@@ -36,8 +36,7 @@ struct Activation {
 
 // The run of an activation on `in`.  fused: a conv/dense already applied it
 // (in is then its output); only the backward is added.
-std::unique_ptr<LayerRun> activation_run(Plan& plan, const Tensor& in, const Activation& act,
-                                         bool fused);
+std::unique_ptr<LayerRun> activation_run(Plan& plan, const Tensor& in, const Activation& act, bool fused);
 
 LayerSpec relu_layer();
 LayerSpec leaky_relu_layer();

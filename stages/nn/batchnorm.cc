@@ -53,8 +53,10 @@ class BatchNormRun : public LayerRun {
     pd_ = dnn::batchnorm_forward(plan.engine(), plan.has_backward(), md, eps, flags_);
     auto& params = layer.params();
     const auto dst = plan.alloc(md);
-    Plan::Args args{{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst},
-                    {DNNL_ARG_SCALE, params[0].value}, {DNNL_ARG_SHIFT, params[1].value}};
+    Plan::Args args{{DNNL_ARG_SRC, src_},
+                    {DNNL_ARG_DST, dst},
+                    {DNNL_ARG_SCALE, params[0].value},
+                    {DNNL_ARG_SHIFT, params[1].value}};
     if (batch_stats_) {
       mean_ = plan.alloc(pd_.mean_desc());
       var_ = plan.alloc(pd_.variance_desc());
@@ -86,14 +88,17 @@ class BatchNormRun : public LayerRun {
     const bool weights = layer_.weight_grads(plan);
     if (!need_input_grad && !weights) return {};
     const auto md = out.mem.get_desc();
-    auto pd = dnn::batchnorm_backward(plan.engine(), weights, md, md, static_cast<float>(layer_.eps_),
-                                      flags_, pd_);
+    auto pd =
+        dnn::batchnorm_backward(plan.engine(), weights, md, md, static_cast<float>(layer_.eps_), flags_, pd_);
     auto& params = layer_.params();
     const auto diff_dst = plan.convert(Plan::kBackward, diff, md);
     const auto diff_src = plan.alloc(md);
-    Plan::Args args{{DNNL_ARG_SRC, src_},          {DNNL_ARG_MEAN, mean_},
-                    {DNNL_ARG_VARIANCE, var_},     {DNNL_ARG_DIFF_DST, diff_dst},
-                    {DNNL_ARG_SCALE, params[0].value}, {DNNL_ARG_SHIFT, params[1].value},
+    Plan::Args args{{DNNL_ARG_SRC, src_},
+                    {DNNL_ARG_MEAN, mean_},
+                    {DNNL_ARG_VARIANCE, var_},
+                    {DNNL_ARG_DIFF_DST, diff_dst},
+                    {DNNL_ARG_SCALE, params[0].value},
+                    {DNNL_ARG_SHIFT, params[1].value},
                     {DNNL_ARG_DIFF_SRC, diff_src}};
     if (weights) {
       args[DNNL_ARG_DIFF_SCALE] = layer_.grad_target(plan, params[0]);
@@ -118,8 +123,9 @@ std::unique_ptr<LayerRun> BatchNorm::forward(Plan& plan, const Tensor& in) {
 }  // namespace
 
 LayerSpec batchnorm_layer() {
-  return {"batchnorm", {"batch_norm", "batch_normalization"}, "", {"momentum", "eps"},
-          [](const Options& o) { return std::make_unique<BatchNorm>(o); }};
+  return {"batchnorm", {"batch_norm", "batch_normalization"}, "", {"momentum", "eps"}, [](const Options& o) {
+            return std::make_unique<BatchNorm>(o);
+          }};
 }
 
 }  // namespace pipe::nn

@@ -46,8 +46,7 @@ class Conv2d : public Layer {
 
   Dims configure(const Dims& in) override {
     if (in.size() != 3)
-      throw ConfigError("conv2d expects 4-D input (batch, channels, height, width), got " +
-                        shape_str(in))
+      throw ConfigError("conv2d expects 4-D input (batch, channels, height, width), got " + shape_str(in))
           .hint("add reshape: [channels, height, width]");
     channels_ = in[0];
     Dims out{filters_, 0, 0};
@@ -68,8 +67,7 @@ class Conv2d : public Layer {
         hi = explicit_pad_[2 + i];
       }
       if (size + lo + hi < span)
-        throw ConfigError("conv2d kernel " + shape_str(kernel_) + " does not fit the input " +
-                          shape_str(in))
+        throw ConfigError("conv2d kernel " + shape_str(kernel_) + " does not fit the input " + shape_str(in))
             .hint("use padding: same or a smaller kernel");
       out[1 + i] = (size + lo + hi - span) / stride_[i] + 1;
       geometry_.pad_l[i] = lo;
@@ -81,8 +79,7 @@ class Conv2d : public Layer {
   void create_params() override {
     const Dims w{filters_, channels_, kernel_[0], kernel_[1]};
     const double area = static_cast<double>(kernel_[0] * kernel_[1]);
-    add_param(eng_, "weight", w, dnn::plain(w),
-              {kernel_init_, channels_ * area, filters_ * area}, true);
+    add_param(eng_, "weight", w, dnn::plain(w), {kernel_init_, channels_ * area, filters_ * area}, true);
     if (bias_) add_param(eng_, "bias", {filters_}, dnn::plain({filters_}), {bias_init_, 1, 1}, false);
   }
 
@@ -146,12 +143,11 @@ class Conv2dRun : public LayerRun {
     const Dims dst_dims = dnn::dims_of(pd_.dst_desc());
     if (l.weight_grads(plan)) {
       auto pd = dnn::conv_backward_weights(eng, pd_.src_desc(), dnn::any(w_dims),
-                                           l.bias_ ? dnn::any({l.filters_}) : dnn::md(),
-                                           dnn::any(dst_dims), l.geometry_, pd_);
+                                           l.bias_ ? dnn::any({l.filters_}) : dnn::md(), dnn::any(dst_dims),
+                                           l.geometry_, pd_);
       const auto diff_dst = plan.convert(Plan::kBackward, d, pd.diff_dst_desc());
       const auto gw = l.grad_buffer(plan, params[0], pd.diff_weights_desc());
-      Plan::Args args{{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, diff_dst},
-                      {DNNL_ARG_DIFF_WEIGHTS, gw}};
+      Plan::Args args{{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, gw}};
       dnnl::memory gb;
       if (l.bias_) args[DNNL_ARG_DIFF_BIAS] = gb = l.grad_buffer(plan, params[1], pd.diff_bias_desc());
       plan.add(Plan::kBackward, dnnl::convolution_backward_weights(pd), std::move(args));
@@ -192,8 +188,8 @@ LayerSpec conv2d_layer() {
   return {"conv2d",
           {"conv"},
           "filters",
-          {"filters", "kernel", "stride", "padding", "dilation", "bias", "activation",
-           "kernel_initializer", "bias_initializer"},
+          {"filters", "kernel", "stride", "padding", "dilation", "bias", "activation", "kernel_initializer",
+           "bias_initializer"},
           [](const Options& o) { return std::make_unique<Conv2d>(o); }};
 }
 

@@ -20,8 +20,7 @@ class Dense : public Layer {
   }
 
   Dims configure(const Dims& in) override {
-    if (in.size() != 1)
-      throw ConfigError("dense expects 2-D input, got " + shape_str(in) + "; add flatten");
+    if (in.size() != 1) throw ConfigError("dense expects 2-D input, got " + shape_str(in) + "; add flatten");
     inputs_ = in[0];
     return {units_};
   }
@@ -59,8 +58,8 @@ class DenseRun : public LayerRun {
     if (layer.act_.fusable()) attr = dnn::eltwise_attr(layer.act_.forward_alg(), layer.act_.alpha, 0);
     const auto bias_md = layer.bias_ ? dnn::plain({layer.units_}) : dnn::md();
     pd_ = dnn::dense_forward(eng, plan.has_backward(), dnn::any({n, layer.inputs_}),
-                             dnn::any({layer.units_, layer.inputs_}), bias_md,
-                             dnn::plain({n, layer.units_}), attr);
+                             dnn::any({layer.units_, layer.inputs_}), bias_md, dnn::plain({n, layer.units_}),
+                             attr);
     src_ = plan.convert(Plan::kForward, in.mem, pd_.src_desc());
     auto& params = layer.params();
     const auto w = layer.param_as(plan, params[0], pd_.weights_desc());
@@ -86,12 +85,10 @@ class DenseRun : public LayerRun {
     const Dims dst_dims = dnn::dims_of(pd_.dst_desc());
     if (l.weight_grads(plan)) {
       auto pd = dnn::dense_backward_weights(eng, pd_.src_desc(), dnn::any(w_dims),
-                                            l.bias_ ? dnn::any({l.units_}) : dnn::md(),
-                                            pd_.dst_desc(), pd_);
+                                            l.bias_ ? dnn::any({l.units_}) : dnn::md(), pd_.dst_desc(), pd_);
       const auto diff_dst = plan.convert(Plan::kBackward, d, pd.diff_dst_desc());
       const auto gw = l.grad_buffer(plan, params[0], pd.diff_weights_desc());
-      Plan::Args args{{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, diff_dst},
-                      {DNNL_ARG_DIFF_WEIGHTS, gw}};
+      Plan::Args args{{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, gw}};
       dnnl::memory gb;
       if (l.bias_) args[DNNL_ARG_DIFF_BIAS] = gb = l.grad_buffer(plan, params[1], pd.diff_bias_desc());
       plan.add(Plan::kBackward, dnnl::inner_product_backward_weights(pd), std::move(args));

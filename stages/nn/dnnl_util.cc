@@ -26,12 +26,18 @@ Dims zero_based(const Dims& dilation) {
 
 memory::format_tag plain_tag(size_t rank) {
   switch (rank) {
-    case 1: return memory::format_tag::a;
-    case 2: return memory::format_tag::ab;
-    case 3: return memory::format_tag::abc;
-    case 4: return memory::format_tag::abcd;
-    case 5: return memory::format_tag::abcde;
-    default: return memory::format_tag::abcdef;
+    case 1:
+      return memory::format_tag::a;
+    case 2:
+      return memory::format_tag::ab;
+    case 3:
+      return memory::format_tag::abc;
+    case 4:
+      return memory::format_tag::abcd;
+    case 5:
+      return memory::format_tag::abcde;
+    default:
+      return memory::format_tag::abcdef;
   }
 }
 
@@ -52,12 +58,10 @@ size_t floats(const md& d) { return d.get_size() / sizeof(float); }
 
 // ---- convolution ------------------------------------------------------------------
 
-dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool training,
-                                                       const md& src, const md& weights,
-                                                       const md& bias, const md& dst,
+dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool training, const md& src,
+                                                       const md& weights, const md& bias, const md& dst,
                                                        const ConvGeometry& g,
-                                                       const dnnl::primitive_attr& attr,
-                                                       const md& arriving) {
+                                                       const dnnl::primitive_attr& attr, const md& arriving) {
   auto make = [&](algorithm alg, const md& s) {
     dnnl::convolution_forward::desc d(forward_kind(training), alg, s, weights, bias, dst, g.stride,
                                       zero_based(g.dilation), g.pad_l, g.pad_r);
@@ -80,47 +84,42 @@ dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool t
 }
 
 dnnl::convolution_backward_data::primitive_desc conv_backward_data(
-    const engine& eng, const md& diff_src, const md& weights, const md& diff_dst,
-    const ConvGeometry& g, const dnnl::convolution_forward::primitive_desc& hint) {
-  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, diff_src, weights,
-                                          diff_dst, g.stride, zero_based(g.dilation), g.pad_l,
-                                          g.pad_r);
+    const engine& eng, const md& diff_src, const md& weights, const md& diff_dst, const ConvGeometry& g,
+    const dnnl::convolution_forward::primitive_desc& hint) {
+  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, diff_src, weights, diff_dst,
+                                          g.stride, zero_based(g.dilation), g.pad_l, g.pad_r);
   return dnnl::convolution_backward_data::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 dnnl::convolution_backward_weights::primitive_desc conv_backward_weights(
-    const engine& eng, const md& src, const md& diff_weights, const md& diff_bias,
-    const md& diff_dst, const ConvGeometry& g,
-    const dnnl::convolution_forward::primitive_desc& hint) {
-  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights,
-                                             diff_bias, diff_dst, g.stride, zero_based(g.dilation),
-                                             g.pad_l, g.pad_r);
+    const engine& eng, const md& src, const md& diff_weights, const md& diff_bias, const md& diff_dst,
+    const ConvGeometry& g, const dnnl::convolution_forward::primitive_desc& hint) {
+  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights, diff_bias,
+                                             diff_dst, g.stride, zero_based(g.dilation), g.pad_l, g.pad_r);
   return dnnl::convolution_backward_weights::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- pooling ------------------------------------------------------------------------
 
-dnnl::pooling_v2_forward::primitive_desc pool_forward(const engine& eng, bool training,
-                                                      algorithm alg, const md& src,
-                                                      const md& dst, const PoolGeometry& g) {
+dnnl::pooling_v2_forward::primitive_desc pool_forward(const engine& eng, bool training, algorithm alg,
+                                                      const md& src, const md& dst, const PoolGeometry& g) {
   dnnl::pooling_v2_forward::desc d(forward_kind(training), alg, src, dst, g.stride, g.kernel,
                                    Dims(g.kernel.size(), 0), g.pad_l, g.pad_r);
   return dnnl::pooling_v2_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
 dnnl::pooling_v2_backward::primitive_desc pool_backward(
-    const engine& eng, algorithm alg, const md& diff_src, const md& diff_dst,
-    const PoolGeometry& g, const dnnl::pooling_v2_forward::primitive_desc& hint) {
-  dnnl::pooling_v2_backward::desc d(alg, diff_src, diff_dst, g.stride, g.kernel,
-                                    Dims(g.kernel.size(), 0), g.pad_l, g.pad_r);
+    const engine& eng, algorithm alg, const md& diff_src, const md& diff_dst, const PoolGeometry& g,
+    const dnnl::pooling_v2_forward::primitive_desc& hint) {
+  dnnl::pooling_v2_backward::desc d(alg, diff_src, diff_dst, g.stride, g.kernel, Dims(g.kernel.size(), 0),
+                                    g.pad_l, g.pad_r);
   return dnnl::pooling_v2_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- inner product ----------------------------------------------------------------
 
-dnnl::inner_product_forward::primitive_desc dense_forward(const engine& eng, bool training,
-                                                          const md& src, const md& weights,
-                                                          const md& bias, const md& dst,
+dnnl::inner_product_forward::primitive_desc dense_forward(const engine& eng, bool training, const md& src,
+                                                          const md& weights, const md& bias, const md& dst,
                                                           const dnnl::primitive_attr& attr) {
   dnnl::inner_product_forward::desc d(forward_kind(training), src, weights, bias, dst);
   return dnnl::inner_product_forward::primitive_desc(d, with_scratchpad(attr), eng);
@@ -134,8 +133,8 @@ dnnl::inner_product_backward_data::primitive_desc dense_backward_data(
 }
 
 dnnl::inner_product_backward_weights::primitive_desc dense_backward_weights(
-    const engine& eng, const md& src, const md& diff_weights, const md& diff_bias,
-    const md& diff_dst, const dnnl::inner_product_forward::primitive_desc& hint) {
+    const engine& eng, const md& src, const md& diff_weights, const md& diff_bias, const md& diff_dst,
+    const dnnl::inner_product_forward::primitive_desc& hint) {
   dnnl::inner_product_backward_weights::desc d(src, diff_weights, diff_bias, diff_dst);
   return dnnl::inner_product_backward_weights::primitive_desc(d, with_scratchpad(), eng, hint);
 }
@@ -150,55 +149,53 @@ dnnl::primitive_attr eltwise_attr(algorithm alg, float alpha, float beta) {
   return attr;
 }
 
-dnnl::eltwise_forward::primitive_desc eltwise_forward(const engine& eng, bool training,
-                                                      algorithm alg, const md& data,
-                                                      float alpha, float beta) {
+dnnl::eltwise_forward::primitive_desc eltwise_forward(const engine& eng, bool training, algorithm alg,
+                                                      const md& data, float alpha, float beta) {
   dnnl::eltwise_forward::desc d(forward_kind(training), alg, data, alpha, beta);
   return dnnl::eltwise_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
-dnnl::eltwise_backward::primitive_desc eltwise_backward(
-    const engine& eng, algorithm alg, const md& diff_data, const md& data, float alpha,
-    float beta, const dnnl::eltwise_forward::primitive_desc& hint) {
+dnnl::eltwise_backward::primitive_desc eltwise_backward(const engine& eng, algorithm alg, const md& diff_data,
+                                                        const md& data, float alpha, float beta,
+                                                        const dnnl::eltwise_forward::primitive_desc& hint) {
   dnnl::eltwise_backward::desc d(alg, diff_data, data, alpha, beta);
   return dnnl::eltwise_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
-dnnl::softmax_forward::primitive_desc softmax_forward(const engine& eng, bool training,
-                                                      const md& data, int axis) {
+dnnl::softmax_forward::primitive_desc softmax_forward(const engine& eng, bool training, const md& data,
+                                                      int axis) {
   dnnl::softmax_forward::desc d(forward_kind(training), data, axis);
   return dnnl::softmax_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
-dnnl::softmax_backward::primitive_desc softmax_backward(
-    const engine& eng, const md& diff_data, const md& data, int axis,
-    const dnnl::softmax_forward::primitive_desc& hint) {
+dnnl::softmax_backward::primitive_desc softmax_backward(const engine& eng, const md& diff_data,
+                                                        const md& data, int axis,
+                                                        const dnnl::softmax_forward::primitive_desc& hint) {
   dnnl::softmax_backward::desc d(diff_data, data, axis);
   return dnnl::softmax_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- batch normalization ------------------------------------------------------------
 
-dnnl::batch_normalization_forward::primitive_desc batchnorm_forward(
-    const engine& eng, bool training, const md& data, float eps,
-    dnnl::normalization_flags flags) {
+dnnl::batch_normalization_forward::primitive_desc batchnorm_forward(const engine& eng, bool training,
+                                                                    const md& data, float eps,
+                                                                    dnnl::normalization_flags flags) {
   dnnl::batch_normalization_forward::desc d(forward_kind(training), data, eps, flags);
   return dnnl::batch_normalization_forward::primitive_desc(d, with_scratchpad(), eng);
 }
 
 dnnl::batch_normalization_backward::primitive_desc batchnorm_backward(
     const engine& eng, bool with_weights, const md& diff_data, const md& data, float eps,
-    dnnl::normalization_flags flags,
-    const dnnl::batch_normalization_forward::primitive_desc& hint) {
-  dnnl::batch_normalization_backward::desc d(
-      with_weights ? prop_kind::backward : prop_kind::backward_data, diff_data, data, eps, flags);
+    dnnl::normalization_flags flags, const dnnl::batch_normalization_forward::primitive_desc& hint) {
+  dnnl::batch_normalization_backward::desc d(with_weights ? prop_kind::backward : prop_kind::backward_data,
+                                             diff_data, data, eps, flags);
   return dnnl::batch_normalization_backward::primitive_desc(d, with_scratchpad(), eng, hint);
 }
 
 // ---- recurrent ------------------------------------------------------------------------
 
-RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool training,
-                  bool with_backward, const RnnDescs& f, const RnnDescs& b) {
+RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool training, bool with_backward,
+                  const RnnDescs& f, const RnnDescs& b) {
   const auto dir = dnnl::rnn_direction::unidirectional_left2right;
   const prop_kind kind = forward_kind(training);
   // The backward reads the weights in its own layout (ldgoi); query it.
@@ -206,16 +203,15 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
   RnnPrimitives out;
   switch (cell) {
     case Cell::kVanilla: {
-      dnnl::vanilla_rnn_forward::desc fd(kind, activation, dir, f.src_layer, f.src_iter,
-                                         f.weights_layer, f.weights_iter, f.bias, f.dst_layer,
-                                         f.dst_iter);
+      dnnl::vanilla_rnn_forward::desc fd(kind, activation, dir, f.src_layer, f.src_iter, f.weights_layer,
+                                         f.weights_iter, f.bias, f.dst_layer, f.dst_iter);
       dnnl::vanilla_rnn_forward::primitive_desc fpd(fd, with_scratchpad(), eng);
       out.forward_pd = fpd;
       out.forward = dnnl::vanilla_rnn_forward(fpd);
       if (with_backward) {
-        dnnl::vanilla_rnn_backward::desc bd(
-            prop_kind::backward, activation, dir, f.src_layer, f.src_iter, wl, wi, f.bias, f.dst_layer, f.dst_iter, b.src_layer, b.src_iter,
-            b.weights_layer, b.weights_iter, b.bias, b.dst_layer, b.dst_iter);
+        dnnl::vanilla_rnn_backward::desc bd(prop_kind::backward, activation, dir, f.src_layer, f.src_iter, wl,
+                                            wi, f.bias, f.dst_layer, f.dst_iter, b.src_layer, b.src_iter,
+                                            b.weights_layer, b.weights_iter, b.bias, b.dst_layer, b.dst_iter);
         dnnl::vanilla_rnn_backward::primitive_desc bpd(bd, with_scratchpad(), eng, fpd);
         out.backward_pd = bpd;
         out.backward = dnnl::vanilla_rnn_backward(bpd);
@@ -223,17 +219,16 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
       break;
     }
     case Cell::kLstm: {
-      dnnl::lstm_forward::desc fd(kind, dir, f.src_layer, f.src_iter, f.src_iter_c,
-                                  f.weights_layer, f.weights_iter, f.bias, f.dst_layer,
-                                  f.dst_iter, f.dst_iter_c);
+      dnnl::lstm_forward::desc fd(kind, dir, f.src_layer, f.src_iter, f.src_iter_c, f.weights_layer,
+                                  f.weights_iter, f.bias, f.dst_layer, f.dst_iter, f.dst_iter_c);
       dnnl::lstm_forward::primitive_desc fpd(fd, with_scratchpad(), eng);
       out.forward_pd = fpd;
       out.forward = dnnl::lstm_forward(fpd);
       if (with_backward) {
-        dnnl::lstm_backward::desc bd(
-            prop_kind::backward, dir, f.src_layer, f.src_iter, f.src_iter_c, wl, wi, f.bias, f.dst_layer, f.dst_iter, f.dst_iter_c, b.src_layer,
-            b.src_iter, b.src_iter_c, b.weights_layer, b.weights_iter, b.bias, b.dst_layer,
-            b.dst_iter, b.dst_iter_c);
+        dnnl::lstm_backward::desc bd(prop_kind::backward, dir, f.src_layer, f.src_iter, f.src_iter_c, wl, wi,
+                                     f.bias, f.dst_layer, f.dst_iter, f.dst_iter_c, b.src_layer, b.src_iter,
+                                     b.src_iter_c, b.weights_layer, b.weights_iter, b.bias, b.dst_layer,
+                                     b.dst_iter, b.dst_iter_c);
         dnnl::lstm_backward::primitive_desc bpd(bd, with_scratchpad(), eng, fpd);
         out.backward_pd = bpd;
         out.backward = dnnl::lstm_backward(bpd);
@@ -241,15 +236,15 @@ RnnPrimitives rnn(const engine& eng, Cell cell, algorithm activation, bool train
       break;
     }
     case Cell::kGru: {
-      dnnl::lbr_gru_forward::desc fd(kind, dir, f.src_layer, f.src_iter, f.weights_layer,
-                                     f.weights_iter, f.bias, f.dst_layer, f.dst_iter);
+      dnnl::lbr_gru_forward::desc fd(kind, dir, f.src_layer, f.src_iter, f.weights_layer, f.weights_iter,
+                                     f.bias, f.dst_layer, f.dst_iter);
       dnnl::lbr_gru_forward::primitive_desc fpd(fd, with_scratchpad(), eng);
       out.forward_pd = fpd;
       out.forward = dnnl::lbr_gru_forward(fpd);
       if (with_backward) {
-        dnnl::lbr_gru_backward::desc bd(
-            prop_kind::backward, dir, f.src_layer, f.src_iter, wl, wi, f.bias, f.dst_layer, f.dst_iter, b.src_layer, b.src_iter, b.weights_layer,
-            b.weights_iter, b.bias, b.dst_layer, b.dst_iter);
+        dnnl::lbr_gru_backward::desc bd(prop_kind::backward, dir, f.src_layer, f.src_iter, wl, wi, f.bias,
+                                        f.dst_layer, f.dst_iter, b.src_layer, b.src_iter, b.weights_layer,
+                                        b.weights_iter, b.bias, b.dst_layer, b.dst_iter);
         dnnl::lbr_gru_backward::primitive_desc bpd(bd, with_scratchpad(), eng, fpd);
         out.backward_pd = bpd;
         out.backward = dnnl::lbr_gru_backward(bpd);

@@ -44,7 +44,8 @@ class DropoutRun : public LayerRun {
     const Plan* p = &plan;
     plan.add(Plan::kForward, [=]() {
       const RunState state = p->run_state();
-      const uint64_t base = mix64(seed ^ mix64(state.step ^ mix64(static_cast<uint64_t>(state.first_sample))));
+      const uint64_t base =
+          mix64(seed ^ mix64(state.step ^ mix64(static_cast<uint64_t>(state.first_sample))));
       for_ranges((count + 1) / 2, 32768, [&](size_t begin, size_t end) {
 #pragma omp simd
         for (size_t j = begin; j < end; ++j) {
@@ -91,8 +92,7 @@ std::unique_ptr<LayerRun> Dropout::forward(Plan& plan, const Tensor& in) {
 }  // namespace
 
 LayerSpec dropout_layer() {
-  return {"dropout", {}, "rate", {"rate"},
-          [](const Options& o) { return std::make_unique<Dropout>(o); }};
+  return {"dropout", {}, "rate", {"rate"}, [](const Options& o) { return std::make_unique<Dropout>(o); }};
 }
 
 }  // namespace pipe::nn

@@ -29,9 +29,8 @@ class GlobalAvgPoolRun : public LayerRun {
     auto src_md = in.mem.get_desc();
     if (dnn::dims_of(src_md) != src_dims) src_md = dnn::plain(src_dims);
     const auto src = plan.convert(Plan::kForward, in.mem, src_md);
-    pd_ = dnn::pool_forward(plan.engine(), plan.has_backward(),
-                            dnnl::algorithm::pooling_avg_exclude_padding, src_md,
-                            dnn::any({n, layer.out_shape[0], 1, 1}), layer.geometry_);
+    pd_ = dnn::pool_forward(plan.engine(), plan.has_backward(), dnnl::algorithm::pooling_avg_exclude_padding,
+                            src_md, dnn::any({n, layer.out_shape[0], 1, 1}), layer.geometry_);
     const auto dst = plan.alloc(pd_.dst_desc());
     plan.add(Plan::kForward, dnnl::pooling_v2_forward(pd_), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
     out = {dst, layer.out_shape};  // n×C×1×1 seen as n×C
@@ -39,9 +38,9 @@ class GlobalAvgPoolRun : public LayerRun {
 
   dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) override {
     if (!need_input_grad) return {};
-    auto pd = dnn::pool_backward(plan.engine(), dnnl::algorithm::pooling_avg_exclude_padding,
-                                 dnn::any(dnn::dims_of(pd_.src_desc())), pd_.dst_desc(),
-                                 layer_.geometry_, pd_);
+    auto pd =
+        dnn::pool_backward(plan.engine(), dnnl::algorithm::pooling_avg_exclude_padding,
+                           dnn::any(dnn::dims_of(pd_.src_desc())), pd_.dst_desc(), layer_.geometry_, pd_);
     const auto diff_dst = plan.convert(Plan::kBackward, diff, pd.diff_dst_desc());
     const auto diff_src = plan.alloc(pd.diff_src_desc());
     plan.add(Plan::kBackward, dnnl::pooling_v2_backward(pd),
@@ -61,8 +60,9 @@ std::unique_ptr<LayerRun> GlobalAvgPool::forward(Plan& plan, const Tensor& in) {
 }  // namespace
 
 LayerSpec global_avgpool_layer() {
-  return {"global_avgpool", {"global_avg_pool", "global_average_pooling"}, "", {},
-          [](const Options&) { return std::make_unique<GlobalAvgPool>(); }};
+  return {"global_avgpool", {"global_avg_pool", "global_average_pooling"}, "", {}, [](const Options&) {
+            return std::make_unique<GlobalAvgPool>();
+          }};
 }
 
 }  // namespace pipe::nn

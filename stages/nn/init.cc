@@ -8,7 +8,7 @@ namespace pipe::nn {
 
 namespace {
 
-const char* const kInitNames[] = {"zeros",     "ones",     "glorot_uniform", "glorot_normal",
+const char* const kInitNames[] = {"zeros",      "ones",      "glorot_uniform", "glorot_normal",
                                   "he_uniform", "he_normal", "orthogonal"};
 
 // std of a unit normal truncated at ±2 is 0.87962566103423978; Keras divides by it.
@@ -93,9 +93,8 @@ void fill(const InitSpec& spec, std::vector<float>& values, int64_t rows, Rng& r
     }
     case InitKind::kGlorotNormal:
     case InitKind::kHeNormal: {
-      const double std = (spec.kind == InitKind::kGlorotNormal
-                              ? std::sqrt(2.0 / (spec.fan_in + spec.fan_out))
-                              : std::sqrt(2.0 / spec.fan_in)) /
+      const double std = (spec.kind == InitKind::kGlorotNormal ? std::sqrt(2.0 / (spec.fan_in + spec.fan_out))
+                                                               : std::sqrt(2.0 / spec.fan_in)) /
                          kTruncatedStd;
       for (float& v : values) v = static_cast<float>(truncated_normal(rng) * std);
       return;

@@ -1,6 +1,7 @@
 #include "stages/nn/layer.h"
 
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include "engine/error.h"
@@ -63,8 +64,7 @@ Dims Options::ints(const std::string& key, size_t count, int64_t fallback) const
     }
     if (out.size() == count) return out;
   }
-  throw bad_value(key, ("an integer or a list of " + std::to_string(count) + " integers").c_str(),
-                  v);
+  throw bad_value(key, ("an integer or a list of " + std::to_string(count) + " integers").c_str(), v);
 }
 
 // ---- Layer -------------------------------------------------------------------------
@@ -115,27 +115,26 @@ dnnl::memory Layer::param_as(Plan& plan, Param& p, const dnnl::memory::desc& wan
     return p.value;
   }
   if (p.layout_fixed || want.data.format_kind != dnnl_blocked) {
-    // A copy in the wanted layout, refreshed when the parameter has changed since.
+    // A copy in the wanted layout, made again only after the parameter changed.
     const dnnl::memory copy = plan.alloc(want);
     auto seen = std::make_shared<uint64_t>(~uint64_t{0});
     const Param* param = &p;
-    auto changed = [param, seen]() { return *seen != param->version; };
-    auto reorder = [&](const dnnl::memory& from, const dnnl::memory& to, bool last) {
-      plan.add_if(Plan::kForward, dnn::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}},
-                  last ? std::function<bool()>([param, seen]() {
-                    if (*seen == param->version) return false;
-                    *seen = param->version;
-                    return true;
-                  })
-                       : std::function<bool()>(changed));
+    std::function<bool()> stale = [param, seen]() { return *seen != param->version; };
+    std::function<bool()> refresh = [param, seen]() {
+      const bool was_stale = *seen != param->version;
+      *seen = param->version;
+      return was_stale;
+    };
+    auto add = [&](const dnnl::memory& from, const dnnl::memory& to, const std::function<bool()>& needed) {
+      plan.add_if(Plan::kForward, dnn::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}, needed);
     };
     try {
-      reorder(p.value, copy, true);
+      add(p.value, copy, refresh);
     } catch (const dnnl::error&) {
       // oneDNN makes some layouts (Winograd's weights) only from plain ones
       const dnnl::memory flat = plan.alloc(p.torch_md);
-      reorder(p.value, flat, false);
-      reorder(flat, copy, true);
+      add(p.value, flat, stale);
+      add(flat, copy, refresh);
     }
     return copy;
   }

@@ -7,11 +7,10 @@
 
 #include <functional>
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <string>
+#include <vector>
 
 #include "stages/nn/init.h"
 #include "stages/nn/plan.h"
@@ -21,16 +20,16 @@ namespace pipe::nn {
 
 // A learnable tensor (or a running statistic) of a layer.
 struct Param {
-  std::string name;          // "weight", "bias", "running_mean", ...
-  Dims torch_shape;          // its shape in PyTorch's layout
-  dnnl::memory value;        // in the layout the layer's forward primitive prefers
-  dnnl::memory grad;         // same desc as value; empty when not trainable
-  dnnl::memory::desc torch_md;  // PyTorch's layout over value's dims (the default converters)
-  bool trainable = true;     // false: running statistics, updated by the layer itself
-  bool decay = false;        // weight decay applies (kernels, not biases or norms)
-  InitSpec init;             // how init() fills it
-  bool layout_fixed = false;  // a plan uses value's layout: it no longer moves
-  uint64_t version = 0;       // changes whenever value changes (copies made from it can tell)
+  std::string name;                       // "weight", "bias", "running_mean", ...
+  Dims torch_shape;                       // its shape in PyTorch's layout
+  dnnl::memory value;                     // in the layout the layer's forward primitive prefers
+  dnnl::memory grad;                      // same desc as value; empty when not trainable
+  dnnl::memory::desc torch_md;            // PyTorch's layout over value's dims (the default converters)
+  bool trainable = true;                  // false: running statistics, updated by the layer itself
+  bool decay = false;                     // weight decay applies (kernels, not biases or norms)
+  InitSpec init;                          // how init() fills it
+  bool layout_fixed = false;              // a plan uses value's layout: it no longer moves
+  uint64_t version = 0;                   // changes whenever value changes (copies made from it can tell)
   std::vector<std::vector<float>> state;  // optimizer slots, in value's layout
 };
 
@@ -110,8 +109,6 @@ class Layer {
   // layer the net calls drop_output_activation() and lets the loss apply it.
   virtual std::string output_activation() const { return ""; }
   virtual void drop_output_activation() {}
-  // Backward adds into the weight gradients (oneDNN RNNs): the net zeroes them first.
-  virtual bool accumulates_grads() const { return false; }
 
   std::vector<Param>& params() { return params_; }
   const std::vector<Param>& params() const { return params_; }

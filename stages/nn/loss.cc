@@ -24,9 +24,12 @@ Loss Loss::parse(const nlohmann::json& cfg, int classes) {
     throw ConfigError("loss must be a name or a map, got " + cfg.dump())
         .hint("allowed: cross_entropy, binary_cross_entropy");
   }
-  if (name == "cross_entropy") loss.kind_ = kCrossEntropy;
-  else if (name == "binary_cross_entropy") loss.kind_ = kBinaryCrossEntropy;
-  else throw ConfigError("unknown loss '" + name + "'").hint("allowed: cross_entropy, binary_cross_entropy");
+  if (name == "cross_entropy")
+    loss.kind_ = kCrossEntropy;
+  else if (name == "binary_cross_entropy")
+    loss.kind_ = kBinaryCrossEntropy;
+  else
+    throw ConfigError("unknown loss '" + name + "'").hint("allowed: cross_entropy, binary_cross_entropy");
   if (!opts.is_object()) throw ConfigError("loss options must be a map, got " + opts.dump());
   for (const auto& [key, value] : opts.items()) {
     if (key == "label_smoothing") {
@@ -35,8 +38,8 @@ Loss Loss::parse(const nlohmann::json& cfg, int classes) {
       loss.smoothing_ = value.get<double>();
     } else if (key == "class_weights") {
       if (!value.is_array() || static_cast<int>(value.size()) != classes)
-        throw ConfigError("class_weights must list one number per class (" +
-                          std::to_string(classes) + "), got " + value.dump());
+        throw ConfigError("class_weights must list one number per class (" + std::to_string(classes) +
+                          "), got " + value.dump());
       for (const auto& w : value) {
         if (!w.is_number() || w.get<double>() < 0)
           throw ConfigError("class_weights must be numbers >= 0, got " + value.dump());
@@ -75,7 +78,8 @@ StepStats Loss::compute(const float* logits, const int32_t* labels, int n, int k
         p[j] = std::exp(z[j] - lse) - t;
       }
       if (diff)
-        for (int j = 0; j < k; ++j) diff[static_cast<size_t>(i) * k + j] = static_cast<float>(w * p[j] * scale);
+        for (int j = 0; j < k; ++j)
+          diff[static_cast<size_t>(i) * k + j] = static_cast<float>(w * p[j] * scale);
     } else {
       for (int j = 0; j < k; ++j) {
         const double t = (j == y ? 1.0 - smoothing_ : 0.0) + smoothing_ / 2;

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <set>
 #include <unordered_map>
-#include <exception>
 
 #include "engine/error.h"
 #include "stages/nn/activation.h"
@@ -81,11 +81,11 @@ class NetImpl {
   Loss loss;
   std::unique_ptr<Optimizer> opt;
   int steps_per_epoch = 0;
-  RunState state;  // state.step: forward_backward calls, the dropout stream's counter
-  int micro_batch = 0;  // samples per pass: 0 automatic, < 0 never split
-  bool last_split = false;  // the last forward_backward ran in several passes
+  RunState state;                 // state.step: forward_backward calls, the dropout stream's counter
+  int micro_batch = 0;            // samples per pass: 0 automatic, < 0 never split
+  bool last_split = false;        // the last forward_backward ran in several passes
   std::vector<float> input_diff;  // the whole batch's input gradient
-  int threads = 1;  // OpenMP threads at build time
+  int threads = 1;                // OpenMP threads at build time
   std::vector<dnnl::stream> worker_streams;
   uint64_t clock = 0;
   bool input_grad = false;
@@ -163,11 +163,12 @@ std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n, int worker) {
         if (!need) break;
       }
       plan.set_label("input");
-      if (input_grad) b->input_diff = plan.convert(Plan::kBackward, d, dnn::plain(with_batch(n, input_dims())));
+      if (input_grad)
+        b->input_diff = plan.convert(Plan::kBackward, d, dnn::plain(with_batch(n, input_dims())));
     }
   } catch (const dnnl::error& e) {
-    throw Error("oneDNN cannot build " + layers[i]->type() + " for batch " + std::to_string(n) +
-                ": " + e.what())
+    throw Error("oneDNN cannot build " + layers[i]->type() + " for batch " + std::to_string(n) + ": " +
+                e.what())
         .context(layer_label(i, layers[i]->name()));
   }
   return b;
@@ -183,7 +184,8 @@ int NetImpl::pass_size(Mode mode, int n) const {
     // batch statistics must see the whole batch
     if (train && l->type() == "batchnorm" && !l->frozen) return n;
     if (!l->frozen)
-      for (const Param& p : l->params()) params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
+      for (const Param& p : l->params())
+        params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
   }
   const double bytes = floats * sizeof(float) * (train ? 2 : 1);  // per sample
   const int fit = std::max(kMinPass, static_cast<int>(kCacheBudget / bytes));
@@ -208,7 +210,8 @@ bool NetImpl::use_workers(Mode mode, int n) const {
     floats += static_cast<double>(product(l->out_shape));
     if (l->type() == "batchnorm" && !l->frozen) return false;
     if (!l->frozen)
-      for (const Param& p : l->params()) params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
+      for (const Param& p : l->params())
+        params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
   }
   return params * threads * 3 <= floats * 2 * n / 4;
 }
@@ -308,7 +311,8 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
       const float* v = static_cast<const float*>(g.get_data_handle());
       const size_t size = dnn::floats(g.get_desc());
       auto& sum = sums[w][i];
-      if (first) sum.assign(v, v + size);
+      if (first)
+        sum.assign(v, v + size);
       else {
         float* __restrict out = sum.data();
 #pragma omp simd
@@ -327,7 +331,8 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
       const int w = omp_get_thread_num();
       try {
         bool first = true;
-        for (size_t k = w; k < passes.size(); k += team, first = false) run_pass(w, k, first, worker_streams[w]);
+        for (size_t k = w; k < passes.size(); k += team, first = false)
+          run_pass(w, k, first, worker_streams[w]);
       } catch (...) {
         failures[w] = std::current_exception();
       }
@@ -420,14 +425,13 @@ std::vector<Param*> NetImpl::trainable() {
 Net::Net() : impl_(std::make_unique<NetImpl>()) {}
 Net::~Net() = default;
 
-std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int classes,
-                                uint64_t seed, int threads) {
+std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int classes, uint64_t seed,
+                                int threads) {
   if (threads > 0) omp_set_num_threads(threads);
   if (!layers.is_array() || layers.empty())
     throw ConfigError("layers must be a non-empty list of layers").hint(allowed_layers());
   if (in.channels < 1 || in.height < 1 || in.width < 1)
-    throw ConfigError("input shape must be positive, got " +
-                      shape_str({in.channels, in.height, in.width}));
+    throw ConfigError("input shape must be positive, got " + shape_str({in.channels, in.height, in.width}));
   if (classes < 1) throw ConfigError("the data needs at least one class");
   std::unique_ptr<Net> net(new Net());
   NetImpl& m = *net->impl_;
@@ -494,8 +498,8 @@ std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int
   Layer& last = *m.layers.back();
   if (shape != Dims{classes}) {
     const std::string what = shape.size() == 1 ? std::to_string(shape[0]) + " values" : shape_str(shape);
-    throw ConfigError("the last layer outputs " + what + ", the data has " +
-                      std::to_string(classes) + " classes")
+    throw ConfigError("the last layer outputs " + what + ", the data has " + std::to_string(classes) +
+                      " classes")
         .hint(shape.size() == 1 ? "end with dense: { units: " + std::to_string(classes) + " }"
                                 : "end with flatten and dense: { units: " + std::to_string(classes) + " }")
         .kind(ErrorKind::kConfig)
@@ -523,8 +527,10 @@ std::string Net::summary() const {
     for (const Param& p : l->params()) count += product(p.torch_shape);
     row(l->name(), l->type() + (l->frozen ? " (frozen)" : ""), shape_str(l->out_shape), with_commas(count));
   }
-  out += "params: " + with_commas(param_count()) + " (trainable " + with_commas(trainable_param_count()) + ")\n";
-  if (!m.output_activation.empty()) out += "output: " + m.output_activation + " of the last layer, inside the loss\n";
+  out +=
+      "params: " + with_commas(param_count()) + " (trainable " + with_commas(trainable_param_count()) + ")\n";
+  if (!m.output_activation.empty())
+    out += "output: " + m.output_activation + " of the last layer, inside the loss\n";
   return out;
 }
 
@@ -618,8 +624,8 @@ void Net::activation_and_grad(const float* x_chw, int target_class, const std::s
                               std::vector<int>* act_shape) {
   NetImpl& m = *impl_;
   if (target_class < 0 || target_class >= m.classes)
-    throw Error("class " + std::to_string(target_class) + " is outside the " +
-                std::to_string(m.classes) + " classes");
+    throw Error("class " + std::to_string(target_class) + " is outside the " + std::to_string(m.classes) +
+                " classes");
   const size_t i = m.layer_index(layer);
   Built& b = m.plan_for(Mode::kGradient, 1);
   m.forward(b, x_chw, m.stream);
@@ -726,14 +732,12 @@ void Net::save(const std::string& file, const nlohmann::json& metadata) const {
       }
     }
   }
-  const nlohmann::json state{{"optimizer", m.opt->config()},
-                             {"base_lr", m.opt->base_lr()},
-                             {"optimizer_steps", m.opt->steps()},
-                             {"train_steps", m.state.step},
-                             {"steps_per_epoch", m.steps_per_epoch},
-                             {"seed", m.seed}};
-  write_safetensors(file, tensors,
-                    {{"format", "pipe.nn 1"}, {"pipe.state", state.dump()}, {"pipe.metadata", metadata.dump()}});
+  const nlohmann::json state{{"optimizer", m.opt->config()},         {"base_lr", m.opt->base_lr()},
+                             {"optimizer_steps", m.opt->steps()},    {"train_steps", m.state.step},
+                             {"steps_per_epoch", m.steps_per_epoch}, {"seed", m.seed}};
+  write_safetensors(
+      file, tensors,
+      {{"format", "pipe.nn 1"}, {"pipe.state", state.dump()}, {"pipe.metadata", metadata.dump()}});
 }
 
 nlohmann::json Net::load(const std::string& file) {
@@ -746,16 +750,20 @@ nlohmann::json Net::load(const std::string& file) {
       known.insert(name);
       auto it = f.tensors.find(name);
       if (it == f.tensors.end())
-        throw Error("the checkpoint has no tensor '" + name + "'").at(file).hint("was it saved from another model?");
+        throw Error("the checkpoint has no tensor '" + name + "'")
+            .at(file)
+            .hint("was it saved from another model?");
       if (it->second.shape != p.torch_shape)
-        throw Error("tensor '" + name + "' is " + shape_str(it->second.shape) + " in the checkpoint, the model's is " +
-                    shape_str(p.torch_shape))
+        throw Error("tensor '" + name + "' is " + shape_str(it->second.shape) +
+                    " in the checkpoint, the model's is " + shape_str(p.torch_shape))
             .at(file);
     }
   }
   for (const auto& [name, t] : f.tensors)
     if (name.rfind("optimizer.", 0) != 0 && !known.count(name))
-      throw Error("the checkpoint's tensor '" + name + "' is not in the model").at(file).hint("was it saved from another model?");
+      throw Error("the checkpoint's tensor '" + name + "' is not in the model")
+          .at(file)
+          .hint("was it saved from another model?");
   nlohmann::json state = nlohmann::json::object(), user = nlohmann::json::object();
   try {
     if (f.metadata.count("pipe.state")) state = nlohmann::json::parse(f.metadata["pipe.state"]);
@@ -765,7 +773,8 @@ nlohmann::json Net::load(const std::string& file) {
   }
   for (auto& l : m.layers)
     for (Param& p : l->params()) {
-      l->import_param(p, f.tensors[l->name() + "." + p.name].data.data(), static_cast<float*>(p.value.get_data_handle()));
+      l->import_param(p, f.tensors[l->name() + "." + p.name].data.data(),
+                      static_cast<float*>(p.value.get_data_handle()));
       ++p.version;
     }
   if (state.contains("optimizer")) {
@@ -813,8 +822,8 @@ void Net::load_weights_from(const std::string& file, const std::vector<std::stri
       if (it == f.tensors.end() || it->second.shape != p.torch_shape) {
         if (skip_mismatched || (wanted.empty() && it == f.tensors.end())) continue;
         if (it == f.tensors.end()) throw Error("the checkpoint has no tensor '" + name + "'").at(file);
-        throw Error("tensor '" + name + "' is " + shape_str(it->second.shape) + " in the checkpoint, the model's is " +
-                    shape_str(p.torch_shape))
+        throw Error("tensor '" + name + "' is " + shape_str(it->second.shape) +
+                    " in the checkpoint, the model's is " + shape_str(p.torch_shape))
             .at(file)
             .hint("skip_mismatched skips such tensors");
       }

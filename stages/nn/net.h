@@ -17,8 +17,21 @@
 //
 // Execution follows oneDNN's cnn_training_f32 example: for each batch size and mode
 // (train, inference) every primitive and memory is built once, on first use, and a
-// step only executes them.  The full batch and the last partial batch are cached.
-// Threads: OpenMP's count at build time (build() sets it when threads > 0).
+// step only executes them (the last few batch sizes per mode stay cached; memory does
+// not grow from step to step).  Primitives choose their layouts; reorders happen at the
+// edges (input, flatten, a weight layout a second batch size prefers).  On top:
+//   - micro-batches: a batch runs in passes whose activations fit the cache, gradients
+//     summed over them (set_micro_batch; batchnorm in training keeps batches whole);
+//   - threads: with 2+ OpenMP threads, models with small parameter sets give each
+//     thread whole micro-batches through plans of its own (one synchronization per
+//     batch); others let oneDNN split each primitive.  Results are deterministic for a
+//     seed and a thread count; one and two threads differ by float rounding;
+//   - a conv2d/dense activation followed by max pooling has its derivative taken on the
+//     pooled gradient (training), so layer_output_grad of such a layer is the gradient
+//     w.r.t. its pre-activation output;
+//   - inference convolutions may use Winograd's algorithm (rounding differs slightly).
+// Threads: OpenMP's count at build time (build() sets it when threads > 0); no other
+// threads are started.  PIPE_NN_PROFILE=1 prints per-primitive times to stderr.
 //
 // Parameters are named "<layer>.<param>" and seen from outside in PyTorch's layout
 // (get_param / set_param / get_grad, checkpoints):
@@ -34,10 +47,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace pipe::nn {
 
@@ -58,8 +70,8 @@ class Net {
  public:
   // layers: the parsed `layers:` list.  seed drives initialization and dropout.
   // Throws pipe::ConfigError naming the layer (index and name) and the shapes.
-  static std::unique_ptr<Net> build(const nlohmann::json& layers, InputShape in, int classes,
-                                    uint64_t seed, int threads = 0);
+  static std::unique_ptr<Net> build(const nlohmann::json& layers, InputShape in, int classes, uint64_t seed,
+                                    int threads = 0);
   ~Net();
 
   // A table: layer, type, output shape, params; then totals.
@@ -106,10 +118,10 @@ class Net {
   // Grad-CAM: activations of `layer` for one image (C×H×W) and the gradient of the target
   // class's logit with respect to them (inference statistics, dropout off).
   void activation_and_grad(const float* x_chw, int target_class, const std::string& layer,
-                           std::vector<float>* act, std::vector<float>* grad,
-                           std::vector<int>* act_shape);
+                           std::vector<float>* act, std::vector<float>* grad, std::vector<int>* act_shape);
   // After the last forward_backward / train_step / predict: a layer's output (n × its
   // output shape, row-major) and, after forward_backward, the loss gradient w.r.t. it.
+  // Only when that batch ran in one pass (set_micro_batch(-1) makes sure).
   std::vector<float> layer_output(const std::string& layer) const;
   std::vector<float> layer_output_grad(const std::string& layer) const;
   // The loss gradient w.r.t. the input (n×C×H×W) of the last forward_backward; only

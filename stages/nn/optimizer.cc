@@ -17,8 +17,8 @@ double number(const nlohmann::json& v, const std::string& key, double lo, double
   if (!v.is_number()) throw ConfigError(key + " must be a number, got " + v.dump());
   const double x = v.get<double>();
   if (!(x >= lo && x <= hi))
-    throw ConfigError(key + " must be in [" + nlohmann::json(lo).dump() + ", " +
-                      nlohmann::json(hi).dump() + "], got " + v.dump());
+    throw ConfigError(key + " must be in [" + nlohmann::json(lo).dump() + ", " + nlohmann::json(hi).dump() +
+                      "], got " + v.dump());
   return x;
 }
 
@@ -56,15 +56,24 @@ Optimizer::Optimizer(const nlohmann::json& cfg) : config_(cfg) {
   for (const auto& [key, v] : opts.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end())
       throw ConfigError("unknown " + name + " key '" + key + "'").hint("allowed: " + join(keys));
-    if (key == "lr") base_lr_ = number(v, key, 0, 1e3);
-    else if (key == "weight_decay") weight_decay_ = number(v, key, 0, 1e3);
-    else if (key == "clip_norm") clip_norm_ = number(v, key, 0, 1e30);
-    else if (key == "warmup") warmup_ = number(v, key, 0, 1e9);
-    else if (key == "momentum") momentum_ = number(v, key, 0, 1);
-    else if (key == "beta1") beta1_ = number(v, key, 0, 1);
-    else if (key == "beta2") beta2_ = number(v, key, 0, 1);
-    else if (key == "eps") eps_ = number(v, key, 0, 1);
-    else if (key == "rho") rho_ = number(v, key, 0, 1);
+    if (key == "lr")
+      base_lr_ = number(v, key, 0, 1e3);
+    else if (key == "weight_decay")
+      weight_decay_ = number(v, key, 0, 1e3);
+    else if (key == "clip_norm")
+      clip_norm_ = number(v, key, 0, 1e30);
+    else if (key == "warmup")
+      warmup_ = number(v, key, 0, 1e9);
+    else if (key == "momentum")
+      momentum_ = number(v, key, 0, 1);
+    else if (key == "beta1")
+      beta1_ = number(v, key, 0, 1);
+    else if (key == "beta2")
+      beta2_ = number(v, key, 0, 1);
+    else if (key == "eps")
+      eps_ = number(v, key, 0, 1);
+    else if (key == "rho")
+      rho_ = number(v, key, 0, 1);
     else if (key == "nesterov") {
       if (!v.is_boolean()) throw ConfigError("nesterov must be true or false, got " + v.dump());
       nesterov_ = v.get<bool>();
@@ -80,15 +89,21 @@ Optimizer::Optimizer(const nlohmann::json& cfg) : config_(cfg) {
       if (!s.is_object()) throw ConfigError(schedule_ + " schedule options must be a map, got " + s.dump());
       if (schedule_ == "step") {
         for (const auto& [k, x] : s.items()) {
-          if (k == "every") every_ = number(x, k, 1e-9, 1e9);
-          else if (k == "gamma") gamma_ = number(x, k, 0, 1e3);
-          else throw ConfigError("unknown step schedule key '" + k + "'").hint("allowed: every, gamma");
+          if (k == "every")
+            every_ = number(x, k, 1e-9, 1e9);
+          else if (k == "gamma")
+            gamma_ = number(x, k, 0, 1e3);
+          else
+            throw ConfigError("unknown step schedule key '" + k + "'").hint("allowed: every, gamma");
         }
       } else if (schedule_ == "cosine") {
         for (const auto& [k, x] : s.items()) {
-          if (k == "epochs") cosine_epochs_ = number(x, k, 1e-9, 1e9);
-          else if (k == "alpha") alpha_ = number(x, k, 0, 1);
-          else throw ConfigError("unknown cosine schedule key '" + k + "'").hint("allowed: epochs, alpha");
+          if (k == "epochs")
+            cosine_epochs_ = number(x, k, 1e-9, 1e9);
+          else if (k == "alpha")
+            alpha_ = number(x, k, 0, 1);
+          else
+            throw ConfigError("unknown cosine schedule key '" + k + "'").hint("allowed: epochs, alpha");
         }
       } else {
         throw ConfigError("unknown schedule '" + schedule_ + "'").hint("allowed: constant, step, cosine");
@@ -99,9 +114,11 @@ Optimizer::Optimizer(const nlohmann::json& cfg) : config_(cfg) {
 
 std::vector<std::string> Optimizer::slots() const {
   switch (kind_) {
-    case kSgd: return momentum_ > 0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
+    case kSgd:
+      return momentum_ > 0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
     case kAdam:
-    case kAdamW: return {"m", "v"};
+    case kAdamW:
+      return {"m", "v"};
     case kRmsprop:
       return momentum_ > 0 ? std::vector<std::string>{"v", "momentum"} : std::vector<std::string>{"v"};
   }

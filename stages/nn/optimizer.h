@@ -11,20 +11,21 @@
 //   clip_norm: 1.0      scales all gradients so their global L2 norm is at most this
 //   warmup: 2           epochs of linear warm-up: factor (t + 1) / (warmup * steps_per_epoch)
 //   schedule: { step: { every: 10, gamma: 0.5 } }      factor gamma ^ floor(epoch / every)
-//           | { cosine: { epochs: 50, alpha: 0.0 } }   factor alpha + (1 - alpha) (1 + cos(pi e / epochs)) / 2,
+//           | { cosine: { epochs: 50, alpha: 0.0 } }   factor alpha + (1 - alpha) (1 + cos(pi e / epochs)) /
+//           2,
 //                                                      e = epochs since the warm-up, at most `epochs`
 // The step's learning rate is lr * warm-up factor * schedule factor, with epoch = t /
 // steps_per_epoch for the t-th step (0-based).  The update rules are PyTorch's:
 //   sgd      b = m b + g;  w -= lr (nesterov ? g + m b : b)
 //   adam     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  w -= lr/(1-b1^t) m / (sqrt(v/(1-b2^t)) + eps)
-//   rmsprop  v = rho v + (1-rho) g^2;  b = mom b + g / (sqrt(v) + eps);  w -= lr b  (mom 0: w -= lr g/(sqrt(v)+eps))
+//   rmsprop  v = rho v + (1-rho) g^2;  b = mom b + g / (sqrt(v) + eps);  w -= lr b  (mom 0: w -= lr
+//   g/(sqrt(v)+eps))
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "stages/nn/layer.h"
 

@@ -1,13 +1,12 @@
 #include "stages/nn/plan.h"
 
 #include <omp.h>
+#include <oneapi/dnnl/dnnl_debug.h>
 
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-
-#include <oneapi/dnnl/dnnl_debug.h>
+#include <ctime>
 
 #include "stages/nn/dnnl_util.h"
 
@@ -30,7 +29,8 @@ Plan::~Plan() {
   for (const auto* steps : {&forward_, &backward_})
     for (const Step& s : *steps) {
       if (!s.runs) continue;
-      const char* kind = s.host ? "host" : dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(s.prim.get_kind()));
+      const char* kind =
+          s.host ? "host" : dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(s.prim.get_kind()));
       std::fprintf(stderr, "  %-8s %-22s %-24s %8.3f ms\n", steps == &forward_ ? "forward" : "backward",
                    s.label.c_str(), kind, 1e3 * s.seconds / s.runs);
     }

@@ -8,11 +8,10 @@
 #pragma once
 
 #include <functional>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "stages/nn/tensor.h"
 

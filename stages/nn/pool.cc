@@ -29,8 +29,8 @@ class Pool : public Layer {
   Dims configure(const Dims& in) override {
     const char* what = max_ ? "maxpool" : "avgpool";
     if (in.size() != 3)
-      throw ConfigError(std::string(what) +
-                        " expects 4-D input (batch, channels, height, width), got " + shape_str(in))
+      throw ConfigError(std::string(what) + " expects 4-D input (batch, channels, height, width), got " +
+                        shape_str(in))
           .hint("add reshape: [channels, height, width]");
     geometry_.kernel = size_;
     geometry_.stride = stride_;
@@ -45,8 +45,8 @@ class Pool : public Layer {
         hi = total - lo;
       } else {
         if (size < size_[i])
-          throw ConfigError(std::string(what) + " window " + shape_str(size_) +
-                            " does not fit the input " + shape_str(in))
+          throw ConfigError(std::string(what) + " window " + shape_str(size_) + " does not fit the input " +
+                            shape_str(in))
               .hint("use padding: same or a smaller size");
         o = (size - size_[i]) / stride_[i] + 1;
       }
@@ -96,8 +96,8 @@ class PoolRun : public LayerRun {
   dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) override {
     if (!need_input_grad) return {};
     const auto& eng = plan.engine();
-    auto pd = dnn::pool_backward(eng, alg_, dnn::any(dnn::dims_of(pd_.src_desc())),
-                                 pd_.dst_desc(), layer_.geometry_, pd_);
+    auto pd = dnn::pool_backward(eng, alg_, dnn::any(dnn::dims_of(pd_.src_desc())), pd_.dst_desc(),
+                                 layer_.geometry_, pd_);
     auto diff_dst = plan.convert(Plan::kBackward, diff, pd.diff_dst_desc());
     if (folded_.kind != Activation::kNone) {
       // d/d(pre-activation) at the chosen element: the activation's derivative from the
@@ -126,7 +126,6 @@ class PoolRun : public LayerRun {
   dnnl::memory workspace_;
   Activation folded_;
 };
-
 
 // Max pooling written here for the layouts oneDNN's convolutions hand it: nChw16c and
 // nChw8c (training), nhwc (inference) and nchw.  oneDNN 2.6's pooling runs several
@@ -206,8 +205,8 @@ void maxpool_forward_2x2(const MaxPoolShape& g, const float* src, float* dst, ui
 
 // Any window: lanes [l, l + W) of output (oy, ox) of the plane at `in`.
 template <int W, bool kKeep>
-inline void max_of_window(const MaxPoolShape& g, const float* in, int64_t oy, int64_t ox, int64_t l, float* dst,
-                          uint8_t* ws) {
+inline void max_of_window(const MaxPoolShape& g, const float* in, int64_t oy, int64_t ox, int64_t l,
+                          float* dst, uint8_t* ws) {
   using vf = typename Lanes<W>::f;
   using vi = typename Lanes<W>::i;
   const int64_t L = g.lanes;
@@ -263,11 +262,16 @@ inline V derivative(V y, float alpha) {
   const V zero = y - y, one = zero + 1.0f;
   switch (K) {
     case Activation::kRelu:
-    case Activation::kLeakyRelu: return y > zero ? one : zero + alpha;
-    case Activation::kElu: return y > zero ? one : y + alpha;
-    case Activation::kTanh: return one - y * y;
-    case Activation::kSigmoid: return y * (one - y);
-    default: return one;
+    case Activation::kLeakyRelu:
+      return y > zero ? one : zero + alpha;
+    case Activation::kElu:
+      return y > zero ? one : y + alpha;
+    case Activation::kTanh:
+      return one - y * y;
+    case Activation::kSigmoid:
+      return y * (one - y);
+    default:
+      return one;
   }
 }
 
@@ -349,7 +353,8 @@ void maxpool_backward_any(const MaxPoolShape& g, const float* diff_dst, const fl
     if (kAdd) {
       std::memset(plane, 0, sizeof(float) * g.h * g.w * L);
     } else {  // rows and columns no window covers
-      for (int64_t y = g.oh * g.sh; y < g.h; ++y) std::memset(plane + y * g.w * L, 0, sizeof(float) * g.w * L);
+      for (int64_t y = g.oh * g.sh; y < g.h; ++y)
+        std::memset(plane + y * g.w * L, 0, sizeof(float) * g.w * L);
       if (g.ow * g.sw < g.w)
         for (int64_t y = 0; y < std::min(g.h, g.oh * g.sh); ++y)
           std::memset(plane + (y * g.w + g.ow * g.sw) * L, 0, sizeof(float) * (g.w - g.ow * g.sw) * L);
@@ -358,9 +363,12 @@ void maxpool_backward_any(const MaxPoolShape& g, const float* diff_dst, const fl
       for (int64_t ox = 0; ox < g.ow; ++ox) {
         const int64_t o = ((p * g.oh + oy) * g.ow + ox) * L;
         int64_t l = 0;
-        for (; l + 16 <= L; l += 16) spread_window<16, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
-        for (; l + 8 <= L; l += 8) spread_window<8, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
-        for (; l < L; ++l) spread_window<1, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
+        for (; l + 16 <= L; l += 16)
+          spread_window<16, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
+        for (; l + 8 <= L; l += 8)
+          spread_window<8, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
+        for (; l < L; ++l)
+          spread_window<1, K, kAdd>(g, diff_dst + o, dst + o, ws + o, alpha, plane, oy, ox, l);
       }
   }
 }
@@ -380,11 +388,16 @@ void maxpool_backward(const MaxPoolShape& g, const float* diff_dst, const float*
   const float a = act.alpha;
   switch (act.kind) {
     case Activation::kRelu:
-    case Activation::kLeakyRelu: return maxpool_backward<Activation::kRelu>(g, diff_dst, dst, ws, diff_src, a);
-    case Activation::kElu: return maxpool_backward<Activation::kElu>(g, diff_dst, dst, ws, diff_src, a);
-    case Activation::kTanh: return maxpool_backward<Activation::kTanh>(g, diff_dst, dst, ws, diff_src, a);
-    case Activation::kSigmoid: return maxpool_backward<Activation::kSigmoid>(g, diff_dst, dst, ws, diff_src, a);
-    default: return maxpool_backward<Activation::kNone>(g, diff_dst, dst, ws, diff_src, a);
+    case Activation::kLeakyRelu:
+      return maxpool_backward<Activation::kRelu>(g, diff_dst, dst, ws, diff_src, a);
+    case Activation::kElu:
+      return maxpool_backward<Activation::kElu>(g, diff_dst, dst, ws, diff_src, a);
+    case Activation::kTanh:
+      return maxpool_backward<Activation::kTanh>(g, diff_dst, dst, ws, diff_src, a);
+    case Activation::kSigmoid:
+      return maxpool_backward<Activation::kSigmoid>(g, diff_dst, dst, ws, diff_src, a);
+    default:
+      return maxpool_backward<Activation::kNone>(g, diff_dst, dst, ws, diff_src, a);
   }
 }
 
@@ -398,8 +411,8 @@ class MaxPoolRun : public LayerRun {
     const auto& g = layer.geometry_;
     const int64_t lanes = tag == tags::nChw16c ? 16 : tag == tags::nChw8c ? 8 : tag == tags::nhwc ? in[0] : 1;
     const int64_t planes = tag == tags::nhwc ? n : n * ((in[0] + lanes - 1) / lanes);
-    shape_ = {planes, lanes, in[1], in[2], layer.out_shape[1], layer.out_shape[2],
-              g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.pad_l[0], g.pad_l[1]};
+    shape_ = {planes,      lanes,       in[1],       in[2],       layer.out_shape[1], layer.out_shape[2],
+              g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.pad_l[0],         g.pad_l[1]};
     src_desc_ = src.get_desc();
     const auto dst = plan.alloc(dnn::tagged(with_batch(n, layer.out_shape), tag));
     out = {dst, layer.out_shape};
@@ -452,7 +465,8 @@ std::unique_ptr<LayerRun> Pool::forward(Plan& plan, const Tensor& in) {
   if (max_) {
     const Dims src_dims = with_batch(plan.n(), in_shape);
     dnnl::memory src = in.mem;
-    if (dnn::dims_of(src.get_desc()) != src_dims) src = plan.convert(Plan::kForward, src, dnn::plain(src_dims));
+    if (dnn::dims_of(src.get_desc()) != src_dims)
+      src = plan.convert(Plan::kForward, src, dnn::plain(src_dims));
     const auto tag = maxpool_layout(src.get_desc());
     if (tag != dnnl::memory::format_tag::undef) return std::make_unique<MaxPoolRun>(*this, plan, src, tag);
   }
@@ -462,13 +476,15 @@ std::unique_ptr<LayerRun> Pool::forward(Plan& plan, const Tensor& in) {
 }  // namespace
 
 LayerSpec maxpool_layer() {
-  return {"maxpool", {"max_pool", "maxpool2d"}, "size", {"size", "stride", "padding"},
-          [](const Options& o) { return std::make_unique<Pool>(o, true); }};
+  return {"maxpool", {"max_pool", "maxpool2d"}, "size", {"size", "stride", "padding"}, [](const Options& o) {
+            return std::make_unique<Pool>(o, true);
+          }};
 }
 
 LayerSpec avgpool_layer() {
-  return {"avgpool", {"avg_pool", "avgpool2d"}, "size", {"size", "stride", "padding"},
-          [](const Options& o) { return std::make_unique<Pool>(o, false); }};
+  return {"avgpool", {"avg_pool", "avgpool2d"}, "size", {"size", "stride", "padding"}, [](const Options& o) {
+            return std::make_unique<Pool>(o, false);
+          }};
 }
 
 }  // namespace pipe::nn

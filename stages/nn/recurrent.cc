@@ -23,10 +23,14 @@ class Recurrent : public Layer {
     recurrent_init_ = parse_init(o.text("recurrent_initializer", "orthogonal"));
     bias_init_ = parse_init(o.text("bias_initializer", "zeros"));
     const std::string act = o.text("activation", "tanh");
-    if (act == "tanh") activation_ = dnnl::algorithm::eltwise_tanh;
-    else if (act == "relu") activation_ = dnnl::algorithm::eltwise_relu;
-    else if (act == "sigmoid") activation_ = dnnl::algorithm::eltwise_logistic;
-    else throw ConfigError("unknown activation '" + act + "'").hint("allowed: tanh, relu, sigmoid");
+    if (act == "tanh")
+      activation_ = dnnl::algorithm::eltwise_tanh;
+    else if (act == "relu")
+      activation_ = dnnl::algorithm::eltwise_relu;
+    else if (act == "sigmoid")
+      activation_ = dnnl::algorithm::eltwise_logistic;
+    else
+      throw ConfigError("unknown activation '" + act + "'").hint("allowed: tanh, relu, sigmoid");
     gates_ = cell == Cell::kVanilla ? 1 : cell == Cell::kLstm ? 4 : 3;
   }
 
@@ -38,8 +42,10 @@ class Recurrent : public Layer {
       steps_ = in[0];
       features_ = in[1];
     } else {
-      throw ConfigError(type_name_ + " expects a sequence (steps x features) or an image "
-                        "(channels x height x width), got " + shape_str(in))
+      throw ConfigError(type_name_ +
+                        " expects a sequence (steps x features) or an image "
+                        "(channels x height x width), got " +
+                        shape_str(in))
           .hint("add reshape: [steps, features]");
     }
     if (return_sequences_) return {steps_, units_};
@@ -94,7 +100,6 @@ class Recurrent : public Layer {
           internal[(i * gates_ + g) * units_ + u] = torch[(torch_gate(g) * units_ + u) * in + i];
   }
 
-  bool accumulates_grads() const override { return true; }
   std::unique_ptr<LayerRun> forward(Plan& plan, const Tensor& in) override;
 
   Cell cell_;
@@ -143,8 +148,8 @@ class RecurrentRun : public LayerRun {
       if (layer.cell_ == Cell::kLstm) f.dst_iter_c = f.dst_iter;
     }
     dnn::RnnDescs b = f;  // gradients in the same layouts
-    prims_ = dnn::rnn(plan.engine(), layer.cell_, layer.activation_, plan.has_backward(),
-                      plan.has_backward(), f, b);
+    prims_ = dnn::rnn(plan.engine(), layer.cell_, layer.activation_, plan.has_backward(), plan.has_backward(),
+                      f, b);
     descs_ = f;
 
     // oneDNN's bias from bias_ih + bias_hh, before each forward.
@@ -198,9 +203,7 @@ class RecurrentRun : public LayerRun {
     auto& params = l.params();
     const bool weights = l.weight_grads(plan);
     Plan::Args args = forward_args_;
-    const auto bwd_md = [&](int arg) {
-      return prims_.backward_pd.query_md(dnnl::query::exec_arg_md, arg);
-    };
+    const auto bwd_md = [&](int arg) { return prims_.backward_pd.query_md(dnnl::query::exec_arg_md, arg); };
     args[DNNL_ARG_WEIGHTS_LAYER] =
         plan.convert(Plan::kBackward, params[0].value, bwd_md(DNNL_ARG_WEIGHTS_LAYER));
     args[DNNL_ARG_WEIGHTS_ITER] =
@@ -280,18 +283,21 @@ const std::vector<std::string> kKeys{"units", "return_sequences", "kernel_initia
 LayerSpec simple_rnn_layer() {
   auto keys = kKeys;
   keys.push_back("activation");
-  return {"simple_rnn", {"rnn"}, "units", keys,
-          [](const Options& o) { return std::make_unique<Recurrent>(o, Cell::kVanilla, "simple_rnn"); }};
+  return {"simple_rnn", {"rnn"}, "units", keys, [](const Options& o) {
+            return std::make_unique<Recurrent>(o, Cell::kVanilla, "simple_rnn");
+          }};
 }
 
 LayerSpec lstm_layer() {
-  return {"lstm", {}, "units", kKeys,
-          [](const Options& o) { return std::make_unique<Recurrent>(o, Cell::kLstm, "lstm"); }};
+  return {"lstm", {}, "units", kKeys, [](const Options& o) {
+            return std::make_unique<Recurrent>(o, Cell::kLstm, "lstm");
+          }};
 }
 
 LayerSpec gru_layer() {
-  return {"gru", {}, "units", kKeys,
-          [](const Options& o) { return std::make_unique<Recurrent>(o, Cell::kGru, "gru"); }};
+  return {"gru", {}, "units", kKeys, [](const Options& o) {
+            return std::make_unique<Recurrent>(o, Cell::kGru, "gru");
+          }};
 }
 
 }  // namespace pipe::nn

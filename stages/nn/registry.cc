@@ -17,11 +17,10 @@ namespace {
 
 std::vector<LayerSpec> register_layers() {
   return {
-      conv2d_layer(),     maxpool_layer(), avgpool_layer(),     global_avgpool_layer(),
-      dense_layer(),      flatten_layer(), reshape_layer(),     dropout_layer(),
-      batchnorm_layer(),  relu_layer(),    leaky_relu_layer(),  elu_layer(),
-      tanh_layer(),       sigmoid_layer(), gelu_layer(),        softmax_layer(),
-      activation_layer(), simple_rnn_layer(), lstm_layer(),     gru_layer(),
+      conv2d_layer(),     maxpool_layer(),    avgpool_layer(),    global_avgpool_layer(), dense_layer(),
+      flatten_layer(),    reshape_layer(),    dropout_layer(),    batchnorm_layer(),      relu_layer(),
+      leaky_relu_layer(), elu_layer(),        tanh_layer(),       sigmoid_layer(),        gelu_layer(),
+      softmax_layer(),    activation_layer(), simple_rnn_layer(), lstm_layer(),           gru_layer(),
   };
 }
 

@@ -16,8 +16,7 @@ class Reshape : public Layer {
       throw ConfigError("shape must be a list of 1 to 3 integers, got " + v.dump());
     for (const auto& x : v) {
       if (!x.is_number_integer() || (x.get<int64_t>() < 1 && x.get<int64_t>() != -1))
-        throw ConfigError("shape must be a list of positive integers (one may be -1), got " +
-                          v.dump());
+        throw ConfigError("shape must be a list of positive integers (one may be -1), got " + v.dump());
       target_.push_back(x.get<int64_t>());
     }
   }
@@ -52,8 +51,7 @@ class Reshape : public Layer {
 }  // namespace
 
 LayerSpec reshape_layer() {
-  return {"reshape", {}, "shape", {"shape"},
-          [](const Options& o) { return std::make_unique<Reshape>(o); }};
+  return {"reshape", {}, "shape", {"shape"}, [](const Options& o) { return std::make_unique<Reshape>(o); }};
 }
 
 }  // namespace pipe::nn

@@ -1,13 +1,12 @@
-#include "engine/posix.h"  // first: see posix.h
 #include "stages/nn/safetensors.h"
 
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
+#include "engine/posix.h"  // first: see posix.h
 
 namespace pipe::nn {
 
@@ -17,8 +16,8 @@ void write_safetensors(const std::string& path, const std::vector<NamedTensor>& 
   size_t offset = 0;
   for (const auto& t : tensors) {
     if (static_cast<int64_t>(t.data.size()) != product(t.shape))
-      throw Error("tensor " + t.name + " has " + std::to_string(t.data.size()) +
-                  " values for shape " + shape_str(t.shape));
+      throw Error("tensor " + t.name + " has " + std::to_string(t.data.size()) + " values for shape " +
+                  shape_str(t.shape));
     const size_t bytes = t.data.size() * sizeof(float);
     header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;

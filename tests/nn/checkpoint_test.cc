@@ -1,12 +1,10 @@
-#include "engine/posix.h"  // first: see posix.h
-
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <functional>
 
 #include "engine/error.h"
+#include "engine/posix.h"  // first: see posix.h
 #include "tests/nn/helpers.h"
 
 namespace pipe::nn::test {
@@ -25,7 +23,8 @@ const char* const kNet = R"([{"conv": {"filters": 4, "kernel": 3, "padding": "sa
   "batchnorm", {"maxpool": 2}, {"dropout": 0.3}, "flatten", {"dense": {"units": 8, "activation": "relu"}},
   {"dropout": 0.2}, {"dense": {"units": 3, "activation": "softmax"}}])";
 
-const nlohmann::json kAdam = {{"adam", {{"lr", 0.01}, {"warmup", 1}, {"schedule", {{"cosine", {{"epochs", 3}}}}}}}};
+const nlohmann::json kAdam = {
+    {"adam", {{"lr", 0.01}, {"warmup", 1}, {"schedule", {{"cosine", {{"epochs", 3}}}}}}}};
 
 bool same_params(Net& a, Net& b) {
   for (const auto& name : a.param_names())
@@ -67,7 +66,8 @@ TEST_CASE("a checkpoint round-trips bit-exactly", "[nn][checkpoint]") {
   CHECK(pa == pb);
 }
 
-TEST_CASE("resuming from a checkpoint gives the uninterrupted result bit-exactly (1 thread)", "[nn][checkpoint]") {
+TEST_CASE("resuming from a checkpoint gives the uninterrupted result bit-exactly (1 thread)",
+          "[nn][checkpoint]") {
   TempFile file("resume");
   auto x = random_values(4 * 12 * 64, 3);
   auto y = random_labels(4 * 12, 3, 4);
@@ -126,9 +126,11 @@ TEST_CASE("loading checks names and shapes with clear errors", "[nn][checkpoint]
   CHECK(error_line([&] { wider->load(file.path); }) ==
         file.path + ": tensor 'dense_1.weight' is 3x4 in the checkpoint, the model's is 3x6");
   auto deeper = make_net(R"(["flatten", {"dense": 3}, {"dense": 3}])", {1, 2, 2}, 3);
-  CHECK(error_line([&] { deeper->load(file.path); }) == file.path + ": the checkpoint has no tensor 'dense_2.weight'");
+  CHECK(error_line([&] { deeper->load(file.path); }) ==
+        file.path + ": the checkpoint has no tensor 'dense_2.weight'");
   auto renamed = make_net(R"(["flatten", {"dense": {"units": 3, "name": "out"}}])", {1, 2, 2}, 3);
-  CHECK(error_line([&] { renamed->load(file.path); }) == file.path + ": the checkpoint has no tensor 'out.weight'");
+  CHECK(error_line([&] { renamed->load(file.path); }) ==
+        file.path + ": the checkpoint has no tensor 'out.weight'");
   auto smaller = make_net(R"(["flatten", {"dense": {"units": 3, "bias": false}}])", {1, 2, 2}, 3);
   CHECK(error_line([&] { smaller->load(file.path); }) ==
         file.path + ": the checkpoint's tensor 'dense_1.bias' is not in the model");
@@ -143,9 +145,11 @@ TEST_CASE("loading checks names and shapes with clear errors", "[nn][checkpoint]
 
 TEST_CASE("transfer: load some layers' weights, skip mismatched ones, freeze", "[nn][checkpoint]") {
   TempFile file("transfer");
-  const char* six = R"([{"conv": {"filters": 4, "kernel": 3}}, {"conv": {"filters": 4, "kernel": 3}}, "flatten",
+  const char* six =
+      R"([{"conv": {"filters": 4, "kernel": 3}}, {"conv": {"filters": 4, "kernel": 3}}, "flatten",
                         {"dense": 6}])";
-  const char* four = R"([{"conv": {"filters": 4, "kernel": 3}}, {"conv": {"filters": 4, "kernel": 3}}, "flatten",
+  const char* four =
+      R"([{"conv": {"filters": 4, "kernel": 3}}, {"conv": {"filters": 4, "kernel": 3}}, "flatten",
                          {"dense": 4}])";
   auto source = make_net(six, {1, 7, 7}, 6, 1);
   source->save(file.path, nlohmann::json::object());

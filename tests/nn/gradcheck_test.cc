@@ -32,44 +32,55 @@ void check_all(const std::string& layers, InputShape in, int classes, double eps
 
 TEST_CASE("gradients: conv2d same / valid / strided / dilated, with bias and activations", "[nn][grad]") {
   check_all(R"([{"conv": {"filters": 4, "kernel": 3, "padding": "same", "activation": "elu"}},
-                "flatten", {"dense": {"units": 3, "activation": "tanh"}}])", {2, 5, 5}, 3, 1e-2);
+                "flatten", {"dense": {"units": 3, "activation": "tanh"}}])",
+            {2, 5, 5}, 3, 1e-2);
   check_all(R"([{"conv": {"filters": 3, "kernel": [2, 3], "stride": 2, "padding": [1, 0],
                           "dilation": [1, 2], "activation": "tanh"}},
-                "flatten", {"dense": 3}])", {2, 7, 8}, 3, 1e-2);
+                "flatten", {"dense": 3}])",
+            {2, 7, 8}, 3, 1e-2);
   check_all(R"([{"conv": {"filters": 2, "kernel": 3, "stride": [2, 1], "padding": "same",
                           "bias": false, "activation": "sigmoid"}},
                 {"conv": {"filters": 3, "kernel": 2, "padding": [0, 1, 1, 0], "activation": "gelu"}},
-                "flatten", {"dense": 3}])", {1, 6, 5}, 3, 1e-2);
+                "flatten", {"dense": 3}])",
+            {1, 6, 5}, 3, 1e-2);
 }
 
 TEST_CASE("gradients: pooling layers", "[nn][grad]") {
   check_all(R"([{"conv": {"filters": 3, "kernel": 3, "padding": "same", "activation": "tanh"}},
-                {"maxpool": 2}, "flatten", {"dense": 3}])", {2, 6, 6}, 3, 1e-3);
+                {"maxpool": 2}, "flatten", {"dense": 3}])",
+            {2, 6, 6}, 3, 1e-3);
   check_all(R"([{"conv": {"filters": 3, "kernel": 3, "activation": "tanh"}},
                 {"maxpool": {"size": 3, "stride": 2, "padding": "same"}}, "flatten", {"dense": 3}])",
             {1, 7, 7}, 3, 2e-4, 3, nullptr, 3e-3);  // overlapping windows: kinks are near
   // 3x3 windows side by side; the last row and column of 8x8 are in none
   check_all(R"([{"conv": {"filters": 3, "kernel": 3, "padding": "same", "activation": "elu"}},
-                {"maxpool": 3}, "flatten", {"dense": 3}])", {1, 8, 8}, 3, 2e-4, 3, nullptr, 3e-3);
+                {"maxpool": 3}, "flatten", {"dense": 3}])",
+            {1, 8, 8}, 3, 2e-4, 3, nullptr, 3e-3);
   check_all(R"([{"conv": {"filters": 3, "kernel": 3, "padding": "same", "activation": "tanh"}},
-                {"avgpool": {"size": 2, "padding": "same"}}, "flatten", {"dense": 3}])", {2, 5, 5}, 3, 1e-2);
+                {"avgpool": {"size": 2, "padding": "same"}}, "flatten", {"dense": 3}])",
+            {2, 5, 5}, 3, 1e-2);
   check_all(R"([{"conv": {"filters": 4, "kernel": 3, "activation": "tanh"}}, "global_avgpool",
-                {"dense": 3}])", {2, 5, 6}, 3, 1e-2);
+                {"dense": 3}])",
+            {2, 5, 6}, 3, 1e-2);
 }
 
 TEST_CASE("gradients: dense, activation layers, softmax in the middle", "[nn][grad]") {
   check_all(R"(["flatten", {"dense": {"units": 6, "activation": "gelu"}}, "sigmoid",
                 {"leaky_relu": 0.1}, "elu", "tanh", {"activation": "gelu"},
-                {"dense": {"units": 5, "activation": "softmax"}}, {"dense": 3}])", {1, 3, 3}, 3, 1e-2);
+                {"dense": {"units": 5, "activation": "softmax"}}, {"dense": 3}])",
+            {1, 3, 3}, 3, 1e-2);
   check_all(R"(["flatten", {"dense": {"units": 7, "activation": "leaky_relu"}}, "relu",
-                {"dense": {"units": 4, "bias": false}}, "softmax", {"dense": 3}])", {2, 2, 2}, 3, 1e-3);
+                {"dense": {"units": 4, "bias": false}}, "softmax", {"dense": 3}])",
+            {2, 2, 2}, 3, 1e-3);
 }
 
 TEST_CASE("gradients: batchnorm over channels and features (batch statistics)", "[nn][grad]") {
   check_all(R"([{"conv": {"filters": 3, "kernel": 3, "padding": "same"}}, "batchnorm", "tanh",
-                "global_avgpool", {"dense": 3}])", {2, 4, 4}, 3, 1e-2, 4);
+                "global_avgpool", {"dense": 3}])",
+            {2, 4, 4}, 3, 1e-2, 4);
   check_all(R"(["flatten", {"dense": {"units": 5, "activation": "tanh"}}, {"batchnorm": {"momentum": 0.9}},
-                {"dense": 3}])", {1, 2, 3}, 3, 1e-2, 4);
+                {"dense": 3}])",
+            {1, 2, 3}, 3, 1e-2, 4);
 }
 
 TEST_CASE("gradients: simple_rnn, lstm, gru over image rows and stacked sequences", "[nn][grad]") {

@@ -97,8 +97,8 @@ GradCheck check_input_grad(Net& net, std::vector<float> x, const std::vector<int
   const std::vector<float> ana = net.input_grad();
   std::vector<float> current = x;
   return check(
-      x, ana, [&](const std::vector<float>& v) { current = v; }, [&]() { return train_loss(net, current, y); },
-      eps, atol, rtol, count, 98);
+      x, ana, [&](const std::vector<float>& v) { current = v; },
+      [&]() { return train_loss(net, current, y); }, eps, atol, rtol, count, 98);
 }
 
 }  // namespace pipe::nn::test

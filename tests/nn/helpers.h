@@ -4,11 +4,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "stages/nn/net.h"
 
@@ -18,8 +17,7 @@ namespace pipe::nn::test {
 std::vector<float> random_values(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f);
 std::vector<int32_t> random_labels(size_t n, int classes, uint64_t seed);
 
-std::unique_ptr<Net> make_net(const std::string& layers_json, InputShape in, int classes,
-                              uint64_t seed = 1);
+std::unique_ptr<Net> make_net(const std::string& layers_json, InputShape in, int classes, uint64_t seed = 1);
 
 // Mean loss of a training-mode forward (no update).
 double train_loss(Net& net, const std::vector<float>& x, const std::vector<int32_t>& y);

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "stages/nn/loss.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 
 #include "engine/error.h"
-#include "stages/nn/loss.h"
 
 namespace pipe::nn::test {
 

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <omp.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 
 #include "engine/error.h"
@@ -43,8 +42,8 @@ bool same_params(Net& a, Net& b) {
 TEST_CASE("the multiscript models build with PyTorch's parameter counts", "[nn][net]") {
   auto cnn = make_net(kCnn, {1, 28, 28}, 6);
   CHECK(cnn->param_count() == 37638);
-  CHECK(cnn->layer_names() == std::vector<std::string>{"conv2d_1", "maxpool_1", "conv2d_2", "maxpool_2",
-                                                         "flatten_1", "dense_1"});
+  CHECK(cnn->layer_names() ==
+        std::vector<std::string>{"conv2d_1", "maxpool_1", "conv2d_2", "maxpool_2", "flatten_1", "dense_1"});
   CHECK(cnn->last_conv_layer() == "conv2d_2");
   const std::string summary = cnn->summary();
   const size_t row = summary.find("conv2d_2 ");
@@ -67,9 +66,10 @@ TEST_CASE("layer list errors name the layer, the shapes and what is allowed", "[
             .first == "layer 4 (dense_1): dense expects 2-D input, got 64x7x7; add flatten");
   auto unknown = build_error(R"([{"convv": 3}])");
   CHECK(unknown.first == "layer 1: unknown layer 'convv'");
-  CHECK(unknown.second ==
-        "allowed: conv2d, maxpool, avgpool, global_avgpool, dense, flatten, reshape, dropout, batchnorm, relu, "
-        "leaky_relu, elu, tanh, sigmoid, gelu, softmax, activation, simple_rnn, lstm, gru");
+  CHECK(
+      unknown.second ==
+      "allowed: conv2d, maxpool, avgpool, global_avgpool, dense, flatten, reshape, dropout, batchnorm, relu, "
+      "leaky_relu, elu, tanh, sigmoid, gelu, softmax, activation, simple_rnn, lstm, gru");
   auto key = build_error(R"([{"conv": {"filter": 3}}])");
   CHECK(key.first == "layer 1 (conv2d_1): unknown key 'filter' for conv2d");
   CHECK(key.second ==
@@ -92,7 +92,8 @@ TEST_CASE("layer list errors name the layer, the shapes and what is allowed", "[
   CHECK(build_error(R"([{"flatten": 3}])").first == "layer 1: flatten takes no value, got 3");
   CHECK(build_error(R"(["flatten", {"dense": {"units": 6, "activation": "swish"}}])").second ==
         "allowed: linear, relu, leaky_relu, elu, tanh, sigmoid, gelu, softmax");
-  CHECK(build_error(R"(["flatten", {"dense": {"units": 6, "name": "out"}}, {"dense": {"units": 6, "name": "out"}}])")
+  CHECK(build_error(
+            R"(["flatten", {"dense": {"units": 6, "name": "out"}}, {"dense": {"units": 6, "name": "out"}}])")
             .first == "layer 3 (out): two layers are named 'out'");
   CHECK(build_error(R"([])").first == "layers must be a non-empty list of layers");
 }
@@ -178,7 +179,8 @@ TEST_CASE("two threads running micro-batches side by side give one thread's grad
   omp_set_num_threads(1);
 }
 
-TEST_CASE("initializers follow Keras: glorot_uniform kernels, zero biases, orthogonal recurrence", "[nn][net]") {
+TEST_CASE("initializers follow Keras: glorot_uniform kernels, zero biases, orthogonal recurrence",
+          "[nn][net]") {
   auto net = make_net(R"([{"conv": {"filters": 8, "kernel": 3}}, "flatten",
                           {"dense": {"units": 6, "kernel_initializer": "he_normal"}}])",
                       {2, 5, 5}, 6);
@@ -234,8 +236,9 @@ TEST_CASE("Grad-CAM: activations and the class logit's gradient of a layer", "[n
 }
 
 TEST_CASE("frozen layers keep their parameters while the rest train", "[nn][net]") {
-  auto net = make_net(R"([{"conv": {"filters": 4, "kernel": 3}}, "batchnorm", "relu", "flatten", {"dense": 3}])",
-                      {1, 6, 6}, 3);
+  auto net =
+      make_net(R"([{"conv": {"filters": 4, "kernel": 3}}, "batchnorm", "relu", "flatten", {"dense": 3}])",
+               {1, 6, 6}, 3);
   net->freeze({"conv2d_1", "batchnorm_1"});
   CHECK(net->trainable_param_count() == 64 * 3 + 3);
   CHECK(net->summary().find("conv2d (frozen)") != std::string::npos);

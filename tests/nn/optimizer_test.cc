@@ -1,6 +1,5 @@
 // One or two optimizer steps against updates computed here from the formulas.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "engine/error.h"
@@ -139,7 +138,8 @@ TEST_CASE("gradient clipping scales all gradients to the global norm", "[nn][opt
 
 TEST_CASE("learning-rate warm-up, step and cosine schedules; set_lr rescales", "[nn][optimizer]") {
   Tiny t;
-  t.net->set_optimizer({{"sgd", {{"lr", 0.1}, {"warmup", 1}, {"schedule", {{"step", {{"every", 2}, {"gamma", 0.5}}}}}}}});
+  t.net->set_optimizer(
+      {{"sgd", {{"lr", 0.1}, {"warmup", 1}, {"schedule", {{"step", {{"every", 2}, {"gamma", 0.5}}}}}}}});
   CHECK_THROWS_AS(t.net->lr(), Error);  // epochs need steps_per_epoch
   t.net->set_steps_per_epoch(4);
   std::vector<double> seen;
@@ -153,7 +153,8 @@ TEST_CASE("learning-rate warm-up, step and cosine schedules; set_lr rescales", "
   CHECK(t.net->lr() == Approx(0.025));
 
   Tiny c;
-  c.net->set_optimizer({{"adam", {{"lr", 0.01}, {"schedule", {{"cosine", {{"epochs", 2}, {"alpha", 0.1}}}}}}}});
+  c.net->set_optimizer(
+      {{"adam", {{"lr", 0.01}, {"schedule", {{"cosine", {{"epochs", 2}, {"alpha", 0.1}}}}}}}});
   c.net->set_steps_per_epoch(2);
   for (int i = 0; i < 6; ++i) {
     const double e = std::min(i / 2.0, 2.0);
@@ -173,9 +174,11 @@ TEST_CASE("optimizer configuration errors list what is allowed", "[nn][optimizer
     }
     return std::string("no error");
   };
-  CHECK(line({{"adagrad", {{"lr", 0.1}}}}) == "unknown optimizer 'adagrad' | allowed: sgd, adam, adamw, rmsprop");
+  CHECK(line({{"adagrad", {{"lr", 0.1}}}}) ==
+        "unknown optimizer 'adagrad' | allowed: sgd, adam, adamw, rmsprop");
   CHECK(line({{"adam", {{"momentum", 0.9}}}}) ==
-        "unknown adam key 'momentum' | allowed: lr, weight_decay, clip_norm, warmup, schedule, beta1, beta2, eps");
+        "unknown adam key 'momentum' | allowed: lr, weight_decay, clip_norm, warmup, schedule, beta1, beta2, "
+        "eps");
   CHECK(line({{"sgd", {{"lr", "fast"}}}}) == "lr must be a number, got \"fast\" | ");
   CHECK(line({{"sgd", {{"schedule", {{"linear", {}}}}}}}) ==
         "unknown schedule 'linear' | allowed: constant, step, cosine");

@@ -1,8 +1,7 @@
 // Every layer's forward against a naive implementation written here, with the
 // net's own weights read through get_param (PyTorch's layouts).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 
 #include "tests/nn/helpers.h"
@@ -32,8 +31,8 @@ Vec output_of(Net& net, const Vec& x, int n, const std::string& layer) {
 }
 
 // out[n][o][y][x] = b[o] + sum in[n][c][y*s - pt + ky*d][x*s - pl + kx*d] w[o][c][ky][kx]
-Vec conv_ref(const Vec& in, int n, int c, int h, int w, const Vec& wt, const Vec& bias, int o, int kh,
-             int kw, int sh, int sw, int dh, int dw, int pt, int pl, int oh, int ow) {
+Vec conv_ref(const Vec& in, int n, int c, int h, int w, const Vec& wt, const Vec& bias, int o, int kh, int kw,
+             int sh, int sw, int dh, int dw, int pt, int pl, int oh, int ow) {
   Vec out(static_cast<size_t>(n) * o * oh * ow);
   for (int b = 0; b < n; ++b)
     for (int f = 0; f < o; ++f)
@@ -88,8 +87,8 @@ Vec dense_ref(const Vec& in, int n, int inputs, const Vec& wt, const Vec& bias, 
 double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
 
 // PyTorch's RNN / LSTM / GRU over the sequence x[n][t][f]; returns every step's h.
-Vec rnn_ref(const std::string& cell, const Vec& x, int n, int steps, int features, int units,
-            const Vec& wih, const Vec& whh, const Vec& bih, const Vec& bhh, bool relu = false) {
+Vec rnn_ref(const std::string& cell, const Vec& x, int n, int steps, int features, int units, const Vec& wih,
+            const Vec& whh, const Vec& bih, const Vec& bhh, bool relu = false) {
   const int g = cell == "lstm" ? 4 : cell == "gru" ? 3 : 1;
   Vec out(static_cast<size_t>(n) * steps * units);
   for (int b = 0; b < n; ++b) {
@@ -135,14 +134,15 @@ TEST_CASE("conv2d matches a naive convolution (padding, stride, dilation, bias)"
     bool bias;
   };
   const Case cases[] = {
-      {R"({"conv": {"filters": 4, "kernel": 3, "padding": "same"}})", 2, 5, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 5, 6, true},
-      {R"({"conv": {"filters": 3, "kernel": [2, 3], "stride": 2, "padding": "valid", "bias": false}})", 3, 7, 8, 3,
-       2, 3, 2, 2, 1, 1, 0, 0, 3, 3, false},
-      {R"({"conv": {"filters": 2, "kernel": 3, "dilation": 2, "padding": [1, 2]}})", 1, 8, 8, 2, 3, 3, 1, 1, 2, 2,
-       1, 2, 6, 8, true},
+      {R"({"conv": {"filters": 4, "kernel": 3, "padding": "same"}})", 2, 5, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 5,
+       6, true},
+      {R"({"conv": {"filters": 3, "kernel": [2, 3], "stride": 2, "padding": "valid", "bias": false}})", 3, 7,
+       8, 3, 2, 3, 2, 2, 1, 1, 0, 0, 3, 3, false},
+      {R"({"conv": {"filters": 2, "kernel": 3, "dilation": 2, "padding": [1, 2]}})", 1, 8, 8, 2, 3, 3, 1, 1,
+       2, 2, 1, 2, 6, 8, true},
       // TensorFlow's same with stride 2 on an even size pads only at the end.
-      {R"({"conv": {"filters": 5, "kernel": 3, "stride": 2, "padding": "same"}})", 2, 6, 6, 5, 3, 3, 2, 2, 1, 1, 0,
-       0, 3, 3, true},
+      {R"({"conv": {"filters": 5, "kernel": 3, "stride": 2, "padding": "same"}})", 2, 6, 6, 5, 3, 3, 2, 2, 1,
+       1, 0, 0, 3, 3, true},
   };
   for (const Case& k : cases) {
     auto net = make_net(std::string("[") + k.layer + R"(, "flatten", {"dense": 2}])", {k.c, k.h, k.w}, 2, 3);
@@ -169,7 +169,8 @@ TEST_CASE("pooling layers match naive pooling", "[nn][reference]") {
                 pool_ref(x, n, c, h, w, 3, 2, 1, 0, 4, 3, true));
   require_close(run(R"({"avgpool": {"size": 2, "padding": "same"}})"),
                 pool_ref(x, n, c, h, w, 2, 2, 0, 0, 4, 3, false));
-  require_close(run(R"({"avgpool": {"size": 3, "stride": 1}})"), pool_ref(x, n, c, h, w, 3, 1, 0, 0, 5, 4, false));
+  require_close(run(R"({"avgpool": {"size": 3, "stride": 1}})"),
+                pool_ref(x, n, c, h, w, 3, 1, 0, 0, 5, 4, false));
   require_close(run(R"("global_avgpool")"), pool_ref(x, n, c, h, w, 7, 1, 0, 0, 1, 1, false));
 }
 
@@ -179,9 +180,10 @@ TEST_CASE("max pooling of convolution outputs (blocked and channels-last layouts
   const int n = 3, c = 24, h = 9, w = 8;
   for (const char* pool : {R"({"maxpool": 2})", R"({"maxpool": {"size": 3, "stride": 2, "padding": "same"}})",
                            R"({"maxpool": 3})"}) {
-    auto net = make_net(std::string(R"([{"conv": {"filters": 24, "kernel": 3, "padding": "same", "activation": "tanh"}}, )") +
-                            pool + R"(, "flatten", {"dense": 2}])",
-                        {2, h, w}, 2);
+    auto net = make_net(
+        std::string(R"([{"conv": {"filters": 24, "kernel": 3, "padding": "same", "activation": "tanh"}}, )") +
+            pool + R"(, "flatten", {"dense": 2}])",
+        {2, h, w}, 2);
     const Vec x = random_values(static_cast<size_t>(n) * 2 * h * w, 14);
     const std::vector<int32_t> y{0, 1, 0};
     const std::string kind(pool);
@@ -232,7 +234,8 @@ TEST_CASE("activation layers match their formulas", "[nn][reference]") {
   };
   require_close(run(R"("relu")"), map([](double v) { return std::max(v, 0.0); }));
   require_close(run(R"("leaky_relu")"), map([](double v) { return v > 0 ? v : 0.2 * v; }));
-  require_close(run(R"({"leaky_relu": {"alpha": 0.05}})"), map([](double v) { return v > 0 ? v : 0.05 * v; }));
+  require_close(run(R"({"leaky_relu": {"alpha": 0.05}})"),
+                map([](double v) { return v > 0 ? v : 0.05 * v; }));
   require_close(run(R"("elu")"), map([](double v) { return v > 0 ? v : std::exp(v) - 1; }));
   require_close(run(R"("tanh")"), map([](double v) { return std::tanh(v); }));
   require_close(run(R"("sigmoid")"), map([](double v) { return 1 / (1 + std::exp(-v)); }));
@@ -244,7 +247,8 @@ TEST_CASE("activation layers match their formulas", "[nn][reference]") {
     for (int p = 0; p < 4; ++p) {
       double sum = 0;
       for (int ch = 0; ch < 3; ++ch) sum += std::exp(x[(b * 3 + ch) * 4 + p]);
-      for (int ch = 0; ch < 3; ++ch) want[(b * 3 + ch) * 4 + p] = static_cast<float>(std::exp(x[(b * 3 + ch) * 4 + p]) / sum);
+      for (int ch = 0; ch < 3; ++ch)
+        want[(b * 3 + ch) * 4 + p] = static_cast<float>(std::exp(x[(b * 3 + ch) * 4 + p]) / sum);
     }
   require_close(run(R"("softmax")"), want);
 }
@@ -304,7 +308,8 @@ TEST_CASE("simple_rnn, lstm and gru match PyTorch's formulas", "[nn][reference]"
       if (relu && cell != "simple_rnn") continue;
       const std::string act = relu ? R"(, "activation": "relu")" : "";
       auto net = make_net(R"([{")" + cell + R"(": {"units": 5, "return_sequences": true)" + act + R"(}},
-                              {")" + cell + R"(": {"units": 3)" + act + R"(}}, {"dense": 2}])",
+                              {")" +
+                              cell + R"(": {"units": 3)" + act + R"(}}, {"dense": 2}])",
                           {c, h, w}, 2);
       const std::string l1 = cell + "_1", l2 = cell + "_2";
       // non-zero biases to see both
