@@ -8,7 +8,7 @@
 //     invert: auto             # auto | true | false; auto: per image, so ink ends light on dark
 //     illumination: none       # none | tophat: remove uneven background (photos, scans)
 //     illumination_kernel: 0   #   kernel side in pixels (0: a fifth of the smaller side)
-//     stretch: false           # stretch each image's range to 0..255 (faint ink)
+//     stretch: false           # per image: background → 0, bright ink → 255 (faint ink, e.g. chinese)
 //     binarize: none           # none | otsu | adaptive (adaptive_block, adaptive_offset)
 //     crop: content            # content (bounding box of the ink) | center (central square) | none
 //     threshold: -1            # ink threshold 0..255 for crop and stroke; -1: Otsu per image
@@ -141,7 +141,7 @@ StageKind clean_stage_kind() {
       one_of("invert", {"auto", "true", "false"}, "auto", "auto: per image, so that ink ends light on dark"),
       one_of("illumination", {"none", "tophat"}, "none", "background correction"),
       integer("illumination_kernel", 0, "tophat kernel side in pixels (0: automatic)"),
-      boolean("stretch", false, "stretch each image's intensity range to 0..255"),
+      boolean("stretch", false, "per image: background to 0, bright ink to 255"),
       one_of("binarize", {"none", "otsu", "adaptive"}, "none", "threshold to black and white"),
       integer("adaptive_block", 0, "adaptive threshold block side, odd (0: automatic)"),
       number("adaptive_offset", 10, "adaptive threshold: ink must exceed the local mean by this"),

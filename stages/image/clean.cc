@@ -255,6 +255,25 @@ cv::Mat stroke_in_place(const cv::Mat& content, const CleanOptions& o, int thres
   return o.crop == "content" ? drawn(ink_box(drawn, 0, false)).clone() : drawn;
 }
 
+// Per image: the background (the border's median) → 0 and bright ink (the
+// 90th percentile of the pixels above Otsu's threshold) → 255, so faint or
+// thin ink reaches full strength even when a few stray pixels are brighter.
+void stretch_contrast(cv::Mat& img) {
+  cv::Mat g = gray_of(img);
+  Histogram h = histogram(g);
+  if (contrast_range(h) < 8) return;
+  int lo = static_cast<int>(border_median(g)[0]), t = std::max(otsu(h), lo);
+  long ink = 0;
+  for (int v = t + 1; v < 256; ++v) ink += h[v];
+  int hi = 255;
+  for (long seen = h[255]; hi > t && seen < ink / 10 + 1; seen += h[--hi]) {
+  }
+  if (hi <= lo) return;
+  cv::Mat out;
+  img.convertTo(out, CV_8U, 255.0 / (hi - lo), -lo * 255.0 / (hi - lo));
+  img = out;
+}
+
 cv::Mat inverted_copy(const cv::Mat& m) {
   cv::Mat out;
   cv::bitwise_not(m, out);
@@ -323,7 +342,7 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
   // Inversion is deferred to the crop (fewer pixels) unless a whole-image
   // operation needs light ink first.
   bool pending_invert = out.inverted;
-  if (o.illumination != "none" || o.stretch || o.binarize != "none") {
+  if (o.illumination != "none" || o.binarize != "none") {
     if (pending_invert) img = inverted_copy(img);
     pending_invert = false;
     if (o.illumination == "tophat") {
@@ -332,15 +351,6 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
       cv::Mat t;
       cv::morphologyEx(img, t, cv::MORPH_TOPHAT, kernel);
       img = t;
-    }
-    if (o.stretch) {
-      double lo, hi;
-      cv::minMaxLoc(gray_of(img), &lo, &hi);
-      if (hi > lo) {
-        cv::Mat t;
-        img.convertTo(t, CV_8U, 255.0 / (hi - lo), -lo * 255.0 / (hi - lo));
-        img = t;
-      }
     }
     if (o.binarize != "none") {
       cv::Mat t, g = gray_of(img);
@@ -386,6 +396,7 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
 
   if (!sized) {
     out.image = pending_invert ? inverted_copy(content) : content.clone();
+    if (o.stretch) stretch_contrast(out.image);
     return out;
   }
   Box b = fit_box(content.rows, content.cols, o);
@@ -405,6 +416,7 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
     }
   }
   resized.copyTo(canvas(cv::Rect(ox, oy, b.width, b.height)));
+  if (o.stretch) stretch_contrast(canvas);
   out.image = canvas;
   return out;
 }

@@ -6,14 +6,16 @@
 //   → invert (auto: the border is brighter than the Otsu threshold, i.e. the
 //     background is light, so ink ends light on dark)
 //   → illumination (tophat: subtract a morphological opening, removing
-//     uneven background) → stretch (min..max → 0..255)
-//   → binarize (otsu | adaptive) → crop (content: bounding box of pixels above
-//     the threshold | center: central square)
+//     uneven background) → binarize (otsu | adaptive)
+//   → crop (content: bounding box of pixels above the threshold | center:
+//     central square)
 //   → stroke (skeleton redrawn with a round pen `stroke` output pixels wide,
 //     at twice the output resolution) → size (fit pad: aspect kept, centred in
 //     `size` minus `pad` on each side, filled with the background; stretch:
 //     plain resize) → center (box | mass: shift so the ink's centre of mass
-//     is in the middle, MNIST-style).
+//     is in the middle, MNIST-style) → stretch (of the result: background
+//     → 0, bright ink → 255).
+// A stroke-normalised image is drawn anew: full-strength ink on black.
 #pragma once
 
 #include <functional>
