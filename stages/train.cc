@@ -172,7 +172,8 @@ class Train : public Stage {
   std::optional<BestEpoch> best_;  // whose weights the stage keeps
   std::string best_file_;          // in the work folder, "" before the first best
   json history_ = json::array();
-  double train_seconds_ = 0;       // over all attempts
+  double train_seconds_ = 0;       // whole epochs (validation included), over all attempts
+  double step_seconds_ = 0;        // the training passes alone
   double total_images_ = 0;
   int last_epoch_ = 0;
   bool stopped_ = false;
@@ -311,6 +312,7 @@ void Train::save_checkpoint(StageContext& ctx, int epoch) {
                 {"best_weights", best_file_},
                 {"history", history_},
                 {"train_seconds", train_seconds_},
+                {"step_seconds", step_seconds_},
                 {"images", total_images_},
                 {"stopped", stopped_}};
   if (early_) state["early_stopping"] = early_->state();
@@ -340,6 +342,7 @@ bool Train::resume(StageContext& ctx) {
   best_file_ = state.at("best_weights").get<std::string>();
   history_ = state.at("history");
   train_seconds_ = state.at("train_seconds").get<double>();
+  step_seconds_ = state.at("step_seconds").get<double>();
   total_images_ = state.at("images").get<double>();
   stopped_ = state.at("stopped").get<bool>();
   if (early_) early_->restore(state.at("early_stopping"));
@@ -389,7 +392,6 @@ void Train::run(StageContext& ctx) {
         .hint("add `val: split.val` or `val_fraction: 0.1`, or monitor train_loss");
 
   build_net(ctx);
-  const auto& classes = train_data_->classes();
   ctx.disk().write_file(ctx.output_path("summary.txt"), net_->summary());
 
   OnlineAugmentation augment = online_augmentation(train_ref_.dir);
@@ -455,6 +457,7 @@ void Train::run(StageContext& ctx) {
     }
     const double seconds = elapsed(t0);
     train_seconds_ += seconds;
+    step_seconds_ += train_time;
     total_images_ += seen;
     auto get = [&](const char* k) { return m.count(k) ? m[k] : NAN; };
     json row = {{"epoch", epoch},
@@ -484,16 +487,18 @@ void Train::run(StageContext& ctx) {
     last_epoch_ = epoch;
     save_checkpoint(ctx, epoch);
 
-    std::string line = "epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + "  loss " +
-                       num(get("train_loss")) + "  acc " + num(get("train_accuracy"));
-    if (has_val) line += "  val_loss " + num(get("val_loss")) + "  val_acc " + num(get("val_accuracy"));
-    line += "  lr " + num(lr, 6) + "  " + format_seconds(seconds) + "  " + num(row["images_per_second"], 0) +
-            " img/s" + note;
-    if (stopped_) line += "  (early stop: best epoch " + std::to_string(early_->best_epoch()) + ")";
-    ctx.log(line);
+    std::string summary = "loss " + num(get("train_loss")) + "  acc " + num(get("train_accuracy"));
+    if (has_val) summary += "  val_loss " + num(get("val_loss")) + "  val_acc " + num(get("val_accuracy"));
+    summary += "  lr " + num(lr, 6) + note;
+    if (stopped_) summary += "  (early stop: best epoch " + std::to_string(early_->best_epoch()) + ")";
+    // One line per epoch: on a terminal the finished bar, else a plain line.
+    if (progress.is_tty())
+      progress.bar(label, batches, batches, "batches", summary);
+    else
+      ctx.log("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + "  " + summary + "  " +
+              format_seconds(seconds) + "  " + num(row["images_per_second"], 0) + " img/s");
   }
   finish(ctx);
-  (void)classes;
 }
 
 void Train::finish(StageContext& ctx) {
@@ -527,7 +532,7 @@ void Train::finish(StageContext& ctx) {
   ctx.metric("best_epoch", kept);
   ctx.metric("seconds", train_seconds_);
   ctx.metric("params", static_cast<double>(net_->param_count()));
-  ctx.metric("images_per_second", train_seconds_ > 0 ? total_images_ / train_seconds_ : 0);
+  ctx.metric("images_per_second", step_seconds_ > 0 ? total_images_ / step_seconds_ : 0);
   ctx.metric("train_loss", value("train_loss"));
   ctx.metric("train_accuracy", value("train_accuracy"));
   ctx.metric("val_loss", value("val_loss"));
