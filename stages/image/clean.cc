@@ -19,9 +19,12 @@ namespace pipe::image {
 
 namespace {
 
-// Stroke normalisation finds the skeleton at this multiple of the output
-// resolution (the pen itself is drawn at output resolution, anti-aliased).
-constexpr double kStrokeScale = 2;
+// Stroke normalisation finds the skeleton at twice the output resolution
+// (the pen itself is drawn at output resolution, anti-aliased), or at 1.5×
+// when the source has hardly more detail than the output: upsampling such a
+// source further adds nothing but thinning time.  (Sources in between, like
+// the small letters in the English images, need the full 2× to keep holes.)
+constexpr double kStrokeScale = 2, kStrokeScaleSmall = 1.5, kSmallSource = 1.2;
 
 int interpolation_flag(const std::string& name) {
   if (name == "area") return cv::INTER_AREA;
@@ -83,10 +86,12 @@ Histogram histogram(const cv::Mat& gray) {
   return h;
 }
 
-// Otsu's threshold from a histogram: the t that maximises the between-class
-// variance of {≤ t} and {> t}, the first such t on ties, as
-// cv::threshold(THRESH_OTSU) computes it.  The variance is compared as a
-// fraction (num / den) with integer sums: no division per grey level.
+// Otsu's threshold from a histogram: {≤ t} and {> t} have the largest
+// between-class variance.  When empty grey levels separate the two classes,
+// every t in the gap is as good; the middle of the gap is taken, so that an
+// image and its negative get mirrored thresholds (OpenCV takes the gap's
+// start) and resized edges split evenly.  The variance is compared as a
+// fraction with integer sums: no division per grey level.
 int otsu(const Histogram& h) {
   int64_t n = 0, sum = 0;
   for (int v = 0; v < 256; ++v) {
@@ -97,9 +102,9 @@ int otsu(const Histogram& h) {
   // sigma_b(t) ∝ (sum · n1 − n · s1)² / (n1 · (n − n1)).
   int64_t n1 = 0, s1 = 0;
   double best_num = 0, best_den = 1;
-  int threshold = 0;
+  int best = 0;
   for (int v = 0; v < 256; ++v) {
-    if (h[v] == 0) continue;  // the same split as the previous level: never strictly better
+    if (h[v] == 0) continue;  // the same split as the previous level
     n1 += h[v];
     s1 += static_cast<int64_t>(v) * h[v];
     if (n1 == n) break;
@@ -108,10 +113,12 @@ int otsu(const Histogram& h) {
     if (num * best_den > best_num * den) {
       best_num = num;
       best_den = den;
-      threshold = v;
+      best = v;
     }
   }
-  return threshold;
+  int next = best + 1;
+  while (next < 255 && h[next] == 0) ++next;
+  return (best + next - 1) / 2;
 }
 
 int contrast_range(const Histogram& h) {
@@ -194,14 +201,17 @@ Box fit_box(int h, int w, const CleanOptions& o) {
 }
 
 // Stroke normalisation with a target size: the content's skeleton (taken at
-// kStrokeScale× the size the content gets in the output) is scaled so that
+// 1.5 to 2 times the size the content gets in the output) is scaled so that
 // skeleton plus pen fills the box inside `pad`, then drawn straight into the
 // output with an anti-aliased round pen.  The glyph's extent and stroke
 // width are then the same for every source, whatever its pen and scanner.
 cv::Mat stroke_into_size(const cv::Mat& content, const CleanOptions& o, int threshold, bool dark_ink) {
   cv::Mat canvas = cv::Mat::zeros(o.height, o.width, CV_8UC1);
   Box fit = fit_box(content.rows, content.cols, o);
-  cv::Size work_size(static_cast<int>(std::lround(fit.width * kStrokeScale)), static_cast<int>(std::lround(fit.height * kStrokeScale)));
+  double native = static_cast<double>(content.rows) / fit.height;  // source pixels per output pixel
+  double k = native < kSmallSource ? kStrokeScaleSmall : kStrokeScale;
+  cv::Size work_size(std::max(1, static_cast<int>(std::lround(fit.width * k))),
+                     std::max(1, static_cast<int>(std::lround(fit.height * k))));
   cv::Mat work;
   bool shrink = work_size.width < content.cols && work_size.height < content.rows;
   cv::resize(content, work, work_size, 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
@@ -223,7 +233,7 @@ cv::Mat stroke_into_size(const cv::Mat& content, const CleanOptions& o, int thre
   const double pen = o.stroke;
   double room_w = std::max(0.0, o.width - 2.0 * o.pad - pen), room_h = std::max(0.0, o.height - 2.0 * o.pad - pen);
   double ext_w = max_x - min_x, ext_h = max_y - min_y;
-  const double cap = 3.0 / kStrokeScale;
+  const double cap = 3.0 / k;
   double sx = ext_w > 0 ? room_w / ext_w : cap, sy = ext_h > 0 ? room_h / ext_h : cap;
   if (o.fit == "pad") sx = sy = std::min(sx, sy);
   sx = std::min(sx, cap);

@@ -16,7 +16,13 @@ namespace {
 // given its 8 neighbours as bits p2..p9 (N, NE, E, SE, S, SW, W, NW)?
 struct ZhangSuenTable {
   std::array<std::array<uint8_t, 256>, 2> deletable{};
+  std::array<uint8_t, 256> sparse{};  // at most 3 ink neighbours
   ZhangSuenTable() {
+    for (int code = 0; code < 256; ++code) {
+      int bits = 0;
+      for (int k = 0; k < 8; ++k) bits += (code >> k) & 1;
+      sparse[code] = bits <= 3;
+    }
     for (int iter = 0; iter < 2; ++iter)
       for (int code = 0; code < 256; ++code) {
         int p[10];
@@ -63,6 +69,9 @@ void thin_binary(cv::Mat& img, bool keep_blobs = false) {
   int* candidates = lists.data();
   int* next = candidates + area;
   int* removed = next + area;
+  thread_local std::vector<uint8_t> sparse_buffer;
+  if (sparse_buffer.size() < area) sparse_buffer.resize(area);
+  uint8_t* sparse = sparse_buffer.data();  // removed pixel r had ≤ 3 ink neighbours
   for (int x = 0; x < cols; ++x) held[x] = held[(rows - 1) * step + x] = 1;
   for (int y = 0; y < rows; ++y) held[y * step] = held[y * step + cols - 1] = 1;
   // Candidates: interior ink pixels that touch the background.
@@ -85,8 +94,10 @@ void thin_binary(cv::Mat& img, bool keep_blobs = false) {
     size_t n_removed = 0;
     for (size_t c = 0; c < n_candidates; ++c) {
       int i = candidates[c];
+      int code = code_at(i);
       removed[n_removed] = i;
-      n_removed += deletable[code_at(i)];
+      sparse[n_removed] = table.sparse[code];
+      n_removed += deletable[code];
     }
     if (n_removed == 0) {
       ++quiet;
@@ -99,7 +110,9 @@ void thin_binary(cv::Mat& img, bool keep_blobs = false) {
       for (size_t r = 0; r < n_removed; ++r) d[removed[r]] = 2;
       for (size_t r = 0; r < n_removed; ++r) {
         int i = removed[r];
-        if (d[i] != 2) continue;
+        // A blob that vanishes in one step is tiny (a 2×2 block): its
+        // pixels have at most 3 ink neighbours.
+        if (!sparse[r] || d[i] != 2) continue;
         bool survives = false;
         for (int j : around) survives |= d[i + j] == 1;
         if (survives) continue;
@@ -162,8 +175,8 @@ double stroke_width(const cv::Mat& gray) {
   double lo, hi;
   cv::minMaxLoc(gray, &lo, &hi);
   if (hi - lo < 16) return 0;
-  cv::Mat img;
-  cv::threshold(gray, img, 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  cv::Mat img(gray.rows + 2, gray.cols + 2, CV_8UC1, cv::Scalar(0));  // a frame: see skeleton_points
+  cv::threshold(gray, img(cv::Rect(1, 1, gray.cols, gray.rows)), 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
   double area = cv::countNonZero(img);
   if (area == 0) return 0;
   thin_binary(img, true);
@@ -197,17 +210,21 @@ double stroke_width(const cv::Mat& gray) {
 
 std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool dark_ink) {
   CV_Assert(gray.type() == CV_8UC1);
-  cv::Mat img;
+  // Zhang–Suen never removes border pixels: a one-pixel frame of background
+  // keeps ink that touches the edge (as a cropped glyph does) from leaving a
+  // skeleton along the edge.
+  cv::Mat img(gray.rows + 2, gray.cols + 2, CV_8UC1, cv::Scalar(0));
+  cv::Mat inner = img(cv::Rect(1, 1, gray.cols, gray.rows));
   if (threshold < 0)
-    cv::threshold(gray, img, 0, 1, (dark_ink ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY) | cv::THRESH_OTSU);
+    cv::threshold(gray, inner, 0, 1, (dark_ink ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY) | cv::THRESH_OTSU);
   else if (dark_ink)
-    cv::threshold(gray, img, 254 - threshold, 1, cv::THRESH_BINARY_INV);
+    cv::threshold(gray, inner, 254 - threshold, 1, cv::THRESH_BINARY_INV);
   else
-    cv::threshold(gray, img, threshold, 1, cv::THRESH_BINARY);
+    cv::threshold(gray, inner, threshold, 1, cv::THRESH_BINARY);
   thin_binary(img, true);
   std::vector<cv::Point> points;
   points.reserve(static_cast<size_t>(img.rows + img.cols) * 4);
-  for (int y = 0; y < img.rows; ++y) {
+  for (int y = 1; y < img.rows - 1; ++y) {
     const uint8_t* row = img.ptr<uint8_t>(y);
     const uint8_t* end = row + img.cols;
     // Skip runs of background a machine word at a time.
@@ -220,41 +237,65 @@ std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool 
           continue;
         }
       }
-      if (*p) points.emplace_back(static_cast<int>(p - row), y);
+      if (*p) points.emplace_back(static_cast<int>(p - row) - 1, y - 1);
       ++p;
     }
   }
   return points;
 }
 
+namespace {
+
+// The pen's coverage of the pixels around a centre, precomputed for centres
+// at 1/kSub-pixel offsets: drawing is then a max over a small stamp.
+constexpr int kSub = 8;
+
+struct PenStamps {
+  double width = -1;
+  int reach = 0, side = 0;
+  std::vector<uint8_t> cover;  // [sub_y][sub_x][side × side]
+
+  void build(double w) {
+    width = w;
+    const float r = static_cast<float>(w / 2), outer = r + 0.5f;  // coverage reaches 0 at r + 0.5
+    reach = static_cast<int>(std::ceil(outer));
+    side = 2 * reach + 1;
+    cover.assign(static_cast<size_t>(kSub) * kSub * side * side, 0);
+    for (int sy = 0; sy < kSub; ++sy)
+      for (int sx = 0; sx < kSub; ++sx) {
+        // The centre sits at (sx + 0.5) / kSub inside pixel (reach, reach).
+        float cx = reach + (sx + 0.5f) / kSub, cy = reach + (sy + 0.5f) / kSub;
+        uint8_t* out = &cover[(static_cast<size_t>(sy) * kSub + sx) * side * side];
+        for (int y = 0; y < side; ++y)
+          for (int x = 0; x < side; ++x) {
+            float dx = x + 0.5f - cx, dy = y + 0.5f - cy;
+            float c = std::clamp(outer - std::sqrt(dx * dx + dy * dy), 0.0f, 1.0f);
+            out[y * side + x] = static_cast<uint8_t>(c * 255.0f + 0.5f);
+          }
+      }
+  }
+};
+
+}  // namespace
+
 void draw_pen(cv::Mat& canvas, const std::vector<cv::Point2f>& centres, double width) {
   CV_Assert(canvas.type() == CV_8UC1);
-  const float r = static_cast<float>(width / 2);
-  const float outer = r + 0.5f;  // coverage reaches 0 here
-  // Coverage as a function of the squared distance, in 1/kSteps px² steps:
-  // no square root per pixel.
-  constexpr int kSteps = 32;
-  const int lut_size = static_cast<int>(outer * outer * kSteps) + 2;
-  std::vector<uint8_t> lut(static_cast<size_t>(lut_size));
-  for (int i = 0; i < lut_size; ++i) {
-    float cover = std::clamp(outer - std::sqrt((i + 0.5f) / kSteps), 0.0f, 1.0f);
-    lut[i] = static_cast<uint8_t>(cover * 255.0f + 0.5f);
-  }
-  const int reach = static_cast<int>(std::ceil(outer));
+  thread_local PenStamps pen;
+  if (pen.width != width) pen.build(width);
+  const int reach = pen.reach, side = pen.side;
   for (const auto& c : centres) {
-    // Pixel (x, y) has its centre at (x + 0.5, y + 0.5).
-    int cx = static_cast<int>(std::floor(c.x)), cy = static_cast<int>(std::floor(c.y));
-    int x0 = std::max(0, cx - reach), x1 = std::min(canvas.cols - 1, cx + reach);
-    int y0 = std::max(0, cy - reach), y1 = std::min(canvas.rows - 1, cy + reach);
-    for (int y = y0; y <= y1; ++y) {
-      uint8_t* row = canvas.ptr<uint8_t>(y);
-      float dy = y + 0.5f - c.y;
-      float dy2 = dy * dy;
-      for (int x = x0; x <= x1; ++x) {
-        float dx = x + 0.5f - c.x;
-        int i = std::min(static_cast<int>((dx * dx + dy2) * kSteps), lut_size - 1);
-        row[x] = std::max(row[x], lut[i]);
-      }
+    // Pixel (x, y) covers [x, x+1) × [y, y+1).
+    int px = static_cast<int>(std::floor(c.x)), py = static_cast<int>(std::floor(c.y));
+    int sx = std::clamp(static_cast<int>((c.x - px) * kSub), 0, kSub - 1);
+    int sy = std::clamp(static_cast<int>((c.y - py) * kSub), 0, kSub - 1);
+    const uint8_t* stamp = &pen.cover[(static_cast<size_t>(sy) * kSub + sx) * side * side];
+    int x0 = px - reach, y0 = py - reach;
+    int ya = std::max(0, -y0), yb = std::min(side, canvas.rows - y0);
+    int xa = std::max(0, -x0), xb = std::min(side, canvas.cols - x0);
+    for (int y = ya; y < yb; ++y) {
+      uint8_t* row = canvas.ptr<uint8_t>(y0 + y) + x0;
+      const uint8_t* s = stamp + y * side;
+      for (int x = xa; x < xb; ++x) row[x] = std::max(row[x], s[x]);
     }
   }
 }

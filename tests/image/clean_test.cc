@@ -149,7 +149,17 @@ TEST_CASE("stroke normalisation gives thin and thick pens the same width", "[cle
   o.crop = "content";
   o.height = o.width = 28;
   o.pad = 2;
-  cv::Mat thin_pen = glyph(96, 2, 255, 0), thick_pen = glyph(96, 14, 255, 0);
+  // Round pens (a square-ended thick stroke thins to a hooked skeleton).
+  auto pen_glyph = [](int width) {
+    cv::Mat m(96, 96, CV_8UC1, cv::Scalar(0));
+    std::vector<cv::Point> path{{24, 19}, {24, 76}, {72, 76}};
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (i) cv::line(m, path[i - 1], path[i], cv::Scalar(255), width);
+      cv::circle(m, path[i], width / 2, cv::Scalar(255), cv::FILLED);
+    }
+    return m;
+  };
+  cv::Mat thin_pen = pen_glyph(2), thick_pen = pen_glyph(14);
   double before = stroke_width(clean_image(thick_pen, o).image) - stroke_width(clean_image(thin_pen, o).image);
   CHECK(before > 2);
   o.stroke = 3;
@@ -157,7 +167,7 @@ TEST_CASE("stroke normalisation gives thin and thick pens the same width", "[cle
   double wa = stroke_width(a), wb = stroke_width(b);
   CHECK(wa == Approx(3).margin(0.8));
   CHECK(wb == Approx(3).margin(0.8));
-  CHECK(std::abs(wa - wb) < 0.8);  // thinning leaves small hooks at thick square ends
+  CHECK(std::abs(wa - wb) < 0.5);
   // Both fill the box inside the pad.
   cv::Rect ra = cv::boundingRect(a > 60), rb = cv::boundingRect(b > 60);
   CHECK(ra.height >= 22);
@@ -169,7 +179,7 @@ TEST_CASE("stroke normalisation gives thin and thick pens the same width", "[cle
   CleanedImage c = clean_image(neg, o);
   CHECK(c.inverted);
   CHECK(cv::mean(c.image)[0] < 80);
-  CHECK(stroke_width(c.image) == Approx(wb).margin(0.3));
+  CHECK(cv::countNonZero(c.image != b) == 0);  // the same as the light version, pixel for pixel
 }
 
 TEST_CASE("small dots survive stroke normalisation", "[clean][stroke]") {
