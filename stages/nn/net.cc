@@ -85,6 +85,7 @@ class NetImpl {
   int micro_batch = 0;            // samples per pass: 0 automatic, < 0 never split
   bool last_split = false;        // the last forward_backward ran in several passes
   std::vector<float> input_diff;  // the whole batch's input gradient
+  std::vector<std::vector<std::vector<float>>> grad_sums;  // per thread, per trainable parameter
   int threads = 1;                // OpenMP threads at build time
   std::vector<dnnl::stream> worker_streams;
   uint64_t clock = 0;
@@ -269,20 +270,24 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
   }
   for (size_t k = 0; k < passes.size(); ++k)
     passes[k].built = &plan_for(mode, passes[k].count, workers ? static_cast<int>(k % team) : -1);
-  if (workers && worker_streams.size() < static_cast<size_t>(team))
-    while (worker_streams.size() < static_cast<size_t>(team)) worker_streams.emplace_back(eng);
+  while (workers && worker_streams.size() < static_cast<size_t>(team)) worker_streams.emplace_back(eng);
 
   std::vector<Param*> params;
   std::unordered_map<const Param*, size_t> index;
-  const bool sum_grads = train && passes.size() > 1;
+  const bool sum_grads = train && (passes.size() > 1 || workers);
   if (sum_grads) {
     params = trainable();
     for (size_t i = 0; i < params.size(); ++i) index[params[i]] = i;
   }
   if (train && input_grad) input_diff.assign(static_cast<size_t>(n) * input_size(), 0.0f);
-  // per thread: statistics, gradient sums, whether it has summed anything yet
+  // per thread: statistics, gradient sums (kept from step to step: no allocation)
   std::vector<StepStats> stats(team);
-  std::vector<std::vector<std::vector<float>>> sums(team, std::vector<std::vector<float>>(params.size()));
+  auto& sums = grad_sums;
+  if (sums.size() < static_cast<size_t>(team)) sums.resize(team);
+  for (auto& thread_sums : sums) {
+    thread_sums.resize(params.size());
+    for (auto& sum : thread_sums) sum.clear();
+  }
   std::vector<std::exception_ptr> failures(team);
 
   auto run_pass = [&](int w, size_t k, bool first, dnnl::stream& s) {
