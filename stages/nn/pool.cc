@@ -1,5 +1,7 @@
 #include "stages/nn/pool.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -183,7 +185,7 @@ inline void max_of_2x2(const float* a, const float* c, int64_t L, int64_t l, flo
 template <bool kKeep>
 void maxpool_forward_2x2(const MaxPoolShape& g, const float* src, float* dst, uint8_t* ws) {
   const int64_t L = g.lanes;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
   for (int64_t p = 0; p < g.planes; ++p) {
     for (int64_t oy = 0; oy < g.oh; ++oy) {
       const float* r0 = src + (p * g.h + 2 * oy) * g.w * L;
@@ -232,7 +234,7 @@ inline void max_of_window(const MaxPoolShape& g, const float* in, int64_t oy, in
 template <bool kKeep>
 void maxpool_forward_any(const MaxPoolShape& g, const float* src, float* dst, uint8_t* ws) {
   const int64_t L = g.lanes;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
   for (int64_t p = 0; p < g.planes; ++p) {
     const float* in = src + p * g.h * g.w * L;
     for (int64_t oy = 0; oy < g.oh; ++oy)
@@ -294,7 +296,7 @@ template <Activation::Kind K>
 void maxpool_backward_2x2(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,
                           float* diff_src, float alpha) {
   const int64_t L = g.lanes;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
   for (int64_t p = 0; p < g.planes; ++p) {
     float* plane = diff_src + p * g.h * g.w * L;
     // rows and columns no window covers (odd sizes)
@@ -347,7 +349,7 @@ template <Activation::Kind K, bool kAdd>
 void maxpool_backward_any(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,
                           float* diff_src, float alpha) {
   const int64_t L = g.lanes;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
   for (int64_t p = 0; p < g.planes; ++p) {
     float* plane = diff_src + p * g.h * g.w * L;
     if (kAdd) {
