@@ -11,6 +11,7 @@
 //   N        threads for both sides (default 2)
 //   R        measurements per side, alternating; the best of each is kept (default 3)
 //   --out    where the dataset files go (default a temporary folder, removed)
+//   --only pipe|reference   run one side only (for profiling); prints no bench line
 //
 // The settings are those of pipelines/multiscript.yaml: ingest decodes gray and
 // shrinks images larger than 128 pixels by a whole factor; clean: gray,
@@ -110,7 +111,7 @@ double run_reference(const std::string& data, int threads, size_t* count) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data = "data/multiscript", out;
+  std::string data = "data/multiscript", out, only;
   int threads = 2, repeat = 3;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -125,8 +126,9 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = std::atoi(value().c_str());
     else if (a == "--repeat") repeat = std::atoi(value().c_str());
     else if (a == "--out") out = value();
+    else if (a == "--only") only = value();
     else {
-      std::fprintf(stderr, "usage: image_bench [--data DIR] [--threads N] [--repeat R] [--out DIR]\n");
+      std::fprintf(stderr, "usage: image_bench [--data DIR] [--threads N] [--repeat R] [--out DIR] [--only pipe|reference]\n");
       return 2;
     }
   }
@@ -149,9 +151,13 @@ int main(int argc, char** argv) {
     double best_pipe = 0, best_basic = 0, best_ref = 0;
     size_t n_pipe = 0, n_ref = 0;
     for (int r = 0; r < std::max(1, repeat); ++r) {
-      best_ref = std::max(best_ref, run_reference(data, threads, &n_ref));
-      best_pipe = std::max(best_pipe, run_pipe(data, out, threads, true, &n_pipe));
-      best_basic = std::max(best_basic, run_pipe(data, out, threads, false, &n_pipe));
+      if (only.empty() || only == "reference") best_ref = std::max(best_ref, run_reference(data, threads, &n_ref));
+      if (only.empty() || only == "pipe") best_pipe = std::max(best_pipe, run_pipe(data, out, threads, true, &n_pipe));
+      if (only.empty()) best_basic = std::max(best_basic, run_pipe(data, out, threads, false, &n_pipe));
+    }
+    if (!only.empty()) {
+      if (temporary) fs::remove_all(out);
+      return 0;
     }
     std::fprintf(stderr, "image_bench: %zu images (reference %zu files), %d threads, best of %d\n", n_pipe, n_ref,
                  threads, repeat);

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/error.h"
+#include "stages/image/png.h"
 
 namespace pipe::image {
 
@@ -63,6 +64,44 @@ cv::Mat shrink_to_fit(const cv::Mat& img, int max_side) {
   cv::resize(img, out, cv::Size(), 1.0 / k, 1.0 / k, cv::INTER_AREA);
   return out;
 }
+
+namespace {
+
+// Pixels as a PNG stores them (gray, gray+alpha, RGB, RGBA) → the channels
+// `mode` asks for, as OpenCV's imdecode flags would give them (alpha is
+// dropped for gray and colour; gray+alpha becomes RGBA when unchanged).
+cv::Mat from_stored(const cv::Mat& stored, DecodeMode mode, int max_side) {
+  cv::Mat img;
+  int c = stored.channels();
+  if (mode == DecodeMode::kGray) {
+    if (c == 1) img = stored;
+    else if (c == 2) cv::extractChannel(stored, img, 0);
+    else cv::cvtColor(stored, img, c == 3 ? cv::COLOR_RGB2GRAY : cv::COLOR_RGBA2GRAY);
+  } else if (mode == DecodeMode::kColor) {
+    if (c == 1) {
+      cv::cvtColor(stored, img, cv::COLOR_GRAY2RGB);
+    } else if (c == 2) {
+      cv::Mat g;
+      cv::extractChannel(stored, g, 0);
+      cv::cvtColor(g, img, cv::COLOR_GRAY2RGB);
+    } else if (c == 3) {
+      img = stored;
+    } else {
+      cv::cvtColor(stored, img, cv::COLOR_RGBA2RGB);
+    }
+  } else if (c == 2) {
+    cv::Mat g, a;
+    cv::extractChannel(stored, g, 0);
+    cv::extractChannel(stored, a, 1);
+    cv::merge(std::vector<cv::Mat>{g, g, g, a}, img);
+  } else {
+    img = stored;
+  }
+  img = shrink_to_fit(img, max_side);
+  return img.isContinuous() ? img : img.clone();
+}
+
+}  // namespace
 
 DecodeMode decode_mode(const std::string& name) {
   if (name == "unchanged") return DecodeMode::kUnchanged;
@@ -127,6 +166,17 @@ Decoded decode_image(const uint8_t* data, size_t size, DecodeMode mode, int max_
     if (!png_complete(data, size)) {
       out.error = "truncated or damaged PNG (its chunks do not reach IEND)";
       return out;
+    }
+    cv::Mat stored;
+    switch (decode_png(data, size, &stored, &out.error)) {
+      case PngResult::kCorrupt:
+        return out;
+      case PngResult::kDecoded:
+        out.image = from_stored(stored, mode, max_side);
+        return out;
+      case PngResult::kUnsupported:
+        out.error.clear();
+        break;
     }
   }
   int flags = mode == DecodeMode::kGray ? cv::IMREAD_GRAYSCALE
