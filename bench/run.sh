@@ -174,7 +174,7 @@ elif wanted cached_rerun || wanted multiscript_peak_rss; then
   say "needs $pipe, $exp and $nn_bench; cached_rerun and multiscript_peak_rss skipped"
 fi
 # The CNN epoch through the train stage (loader, metrics) on the multiscript data: the stage logs
-# "epoch k/N ... <rate> img/s" for its training part; epochs after the first, scaled to 17,556
+# "epoch k/N ... <rate> img/s" for its training part; the median epoch, scaled to 17,556
 # images, against nn_bench's cnn_train_epoch (the "reference" column of this line).
 pipeline="$root/pipelines/multiscript.yaml"
 if wanted train_stage_cnn_epoch && [ -x "$pipe" ] && [ -e "$pipeline" ]; then
@@ -182,10 +182,10 @@ if wanted train_stage_cnn_epoch && [ -x "$pipe" ] && [ -e "$pipeline" ]; then
   best_rate=""
   for t in "${threads[@]}"; do
     OMP_NUM_THREADS="$t" "$pipe" run "$pipeline" --set train.model="$root/pipelines/models/cnn.yaml" \
-      --set train.epochs=3 --set train.batch=128 --threads "$t" --force train --results "$results" \
+      --set train.epochs=4 --set train.batch=128 --threads "$t" --force train --results "$results" \
       >/dev/null 2>"$log.train_stage.$t.txt" || { say "pipe run $pipeline failed (see $log.train_stage.$t.txt)"; continue; }
     rate="$(awk 'match($0, /epoch [0-9]+\//) { k = substr($0, RSTART + 6, RLENGTH - 7) + 0
-               if (k >= 2 && match($0, /[0-9.]+ img\/s/)) print substr($0, RSTART, RLENGTH - 6) }' \
+               if (k >= 1 && match($0, /[0-9.]+ img\/s/)) print substr($0, RSTART, RLENGTH - 6) }' \
               "$log.train_stage.$t.txt" | sort -g | awk '{v[NR]=$1} END{if (NR) print v[int((NR+1)/2)]}')"
     [ -n "$rate" ] && { [ -z "$best_rate" ] || awk -v a="$rate" -v b="$best_rate" 'BEGIN{exit !(a>b)}'; } && best_rate="$rate"
   done
