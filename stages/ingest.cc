@@ -11,8 +11,9 @@
 // Keys of a source (one mapping under `source:`, or a list under `sources:`):
 //   path                 the dataset folder (its files' contents enter the cache key), or an IDX
 //                        images file (then give `labels:` too)
-//   layout               auto | folder (path/<class>/<file>) | manifest | idx; auto: idx for a
-//                        file or `images:`, manifest when path/<manifest> exists, else folder
+//   layout               auto | folder (path/<class>/<file>; with label_from_filename also
+//                        path/<file>) | manifest | idx; auto: idx for a file or `images:`,
+//                        manifest when path/<manifest> exists, else folder
 //   manifest             CSV inside path (default manifest.csv): header path,label; optional
 //                        columns group and split; paths relative to the manifest
 //   images, labels       idx: the images file inside path (labels: beside it by default), or

@@ -98,20 +98,28 @@ struct Raw {
 };
 
 void list_folder(const SourceSpec& spec, const fs::path& root, std::vector<Raw>* out, std::vector<Rejected>* rejected) {
-  std::vector<std::string> classes;
-  for (const auto& e : fs::directory_iterator(root)) {
-    std::string name = e.path().filename().string();
-    if (hidden(name) || !e.is_directory()) continue;
-    if (e.is_symlink()) check_inside(root, e.path(), name, spec.path);
-    classes.push_back(name);
-  }
-  std::sort(classes.begin(), classes.end());
-  if (classes.empty())
-    throw Error("no class folders in the dataset folder").at(spec.path).hint("the folder layout is root/<class>/<file>");
   struct File {
     std::string name;
     bool regular;
   };
+  std::vector<std::string> classes;
+  std::vector<File> loose;  // files directly in the root: labelled by their name only
+  for (const auto& e : fs::directory_iterator(root)) {
+    std::string name = e.path().filename().string();
+    if (hidden(name)) continue;
+    if (e.is_symlink()) check_inside(root, e.path(), name, spec.path);
+    if (e.is_directory()) classes.push_back(name);
+    else if (!spec.label_from_filename.empty()) loose.push_back({name, e.is_regular_file()});
+  }
+  std::sort(classes.begin(), classes.end());
+  std::sort(loose.begin(), loose.end(), [](const File& a, const File& b) { return a.name < b.name; });
+  for (const auto& f : loose) {
+    if (!f.regular) rejected->push_back({f.name, "not a regular file"});
+    else out->push_back({f.name, (root / f.name).string(), "", "", spec.split});
+  }
+  if (classes.empty() && loose.empty())
+    throw Error("no class folders in the dataset folder").at(spec.path)
+        .hint("the folder layout is root/<class>/<file> (or root/<file> with label_from_filename)");
   for (const auto& cls : classes) {
     fs::path dir = root / cls;
     std::vector<File> files;

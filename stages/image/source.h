@@ -1,7 +1,8 @@
 // Sources — where ingest finds images and their labels, and the rules that
 // keep it inside the dataset root.
 //
-// A source is a folder (`root/<class>/<file>`), a CSV manifest inside a
+// A source is a folder (`root/<class>/<file>`; with label_from_filename also
+// `root/<file>`), a CSV manifest inside a
 // folder (header `path,label`, optional `group` and `split` columns, paths
 // relative to the manifest), or an IDX pair (images + labels file).  Labels
 // may instead come from the file name (`label_from_filename`, a regex whose

@@ -182,6 +182,19 @@ TEST_CASE("labels from file names, label maps, groups, prefixes, subsets, limits
   CHECK(r.skipped.size() == 1 + 8);  // other.png, and 8 files whose label is not in the map
 }
 
+TEST_CASE("with labels from file names, files may sit directly in the folder", "[ingest]") {
+  TempDir tmp;
+  for (int cls : {1, 2})
+    write_png(tmp.file("flat/img00" + std::to_string(cls) + "-001.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(cls)));
+  SourceSpec s = folder(tmp.path() + "/flat");
+  CHECK_THROWS_WITH(run({s}), Catch::Contains("no class folders"));
+  s.label_from_filename = "^img(\\d+)-";
+  s.label_map = chars74k_label_map();
+  IngestResult r = run({s});
+  CHECK(r.data.classes == std::vector<std::string>{"0", "1"});
+  CHECK(r.data.samples[1].path == "img002-001.png");
+}
+
 TEST_CASE("several sources make one dataset", "[ingest]") {
   TempDir tmp;
   make_folder(tmp, "one", {"x", "y"}, 2);
