@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <thread>
 
 #include "engine/paths.h"
 #include "engine/progress.h"
@@ -80,6 +81,8 @@ class Augment : public Stage {
     out.samples.resize(n * per_image);
     Progress& progress = ctx.progress();
     std::atomic<size_t> done{0};
+    const std::thread::id caller = std::this_thread::get_id();  // a progress bar per thread: report from this one
+    progress.bar("augment", 0, static_cast<long>(n), "img");
     image::parallel_for(n, ctx.threads(), [&](size_t i) {
       image::Sample original = data.sample(i);
       size_t at = i * per_image;
@@ -96,8 +99,10 @@ class Augment : public Stage {
         out.samples[at++] = std::move(s);
       }
       size_t d = ++done;
-      if (d % 256 == 0 || d == n) progress.bar("augment", static_cast<long>(d), static_cast<long>(n), "img");
+      if (d % 128 == 0 && std::this_thread::get_id() == caller)
+        progress.bar("augment", static_cast<long>(d), static_cast<long>(n), "img");
     });
+    progress.bar("augment", static_cast<long>(n), static_cast<long>(n), "img");
     image::write_dataset(out_file, out);
     ctx.metric("images", static_cast<double>(out.samples.size()));
     ctx.log(std::to_string(n) + " images → " + std::to_string(out.samples.size()));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include <opencv2/img_hash.hpp>
@@ -500,14 +501,16 @@ Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads,
   // of about 2000 small images; the rest of clean costs about as much.
   const size_t stride = std::max<size_t>(1, n / 2000);
   if (progress) progress(0, n);
+  const std::thread::id caller = std::this_thread::get_id();  // progress from this thread only
   parallel_for(n, threads, [&](size_t i) {
     CleanedImage c = clean_image(sample_mat(in, i), o);
     images[i] = c.image;
     inverted[i] = c.inverted;
     if (i % stride == 0 && c.image.total() <= 128 * 128) stroke[i] = stroke_width(gray_of(c.image));
     size_t d = ++done;
-    if (progress && (d % 256 == 0 || d == n)) progress(d, n);
+    if (progress && d % 128 == 0 && std::this_thread::get_id() == caller) progress(d, n);
   });
+  if (progress) progress(n, n);
 
   std::vector<Duplicate> dups = find_duplicates(images, o.dedupe, o.dedupe_distance);
   std::vector<uint8_t> removed(n, 0);

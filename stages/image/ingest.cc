@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
@@ -141,6 +142,7 @@ IngestResult ingest(const IngestOptions& options, int threads, const std::functi
   std::atomic<size_t> done{0};
   size_t total = to_decode.size();
   if (progress) progress(0, total);
+  const std::thread::id caller = std::this_thread::get_id();
   try {
     parallel_for(total, threads, [&](size_t k) {
       Pending& p = items[to_decode[k]];
@@ -157,13 +159,16 @@ IngestResult ingest(const IngestOptions& options, int threads, const std::functi
         }
       }
       size_t n = ++done;
-      if (progress && (n % 128 == 0 || n == total)) progress(n, total);
+      // Progress is reported from the calling thread only (a progress display
+      // keeps one bar per thread).
+      if (progress && n % 64 == 0 && std::this_thread::get_id() == caller) progress(n, total);
     });
   } catch (...) {
     cv::utils::logging::setLogLevel(level);
     throw;
   }
   cv::utils::logging::setLogLevel(level);
+  if (progress) progress(total, total);
 
   std::map<std::string, int, decltype(&natural_less)> index(&natural_less);
   for (const auto& p : items)
