@@ -2,7 +2,8 @@
 // run on new labelled images through the run's own preprocessing and class
 // mapping, prints the scores and stores them under the run.
 //
-// JSON: {"run","n","skipped","accuracy","loss","macro_f1",
+// JSON ("run" is the run id; "skipped" counts unreadable files, each listed on stderr):
+//       {"run","n","skipped","accuracy","loss","macro_f1",
 //        "per_class":[{"class","precision","recall","f1","support"}],
 //        "confusion":{"classes":[...],"matrix":[[...]]}}
 #include "engine/posix.h"  // first: see posix.h

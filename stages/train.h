@@ -13,7 +13,9 @@
 //   epochs: 10   batch: 32   shuffle: true
 //   optimizer: { adam: { lr: 0.001 } }       see stages/nn/net.h (sgd, adamw, rmsprop, schedules)
 //   loss: { label_smoothing: 0, class_weights: auto | [w...] | {class: w} }
-//   early_stopping, reduce_lr_on_plateau, checkpoint     see stages/callbacks.h
+//   early_stopping, reduce_lr_on_plateau, checkpoint     see stages/callbacks.h; the kept
+//                               weights are the best epoch's by checkpoint's monitor, else by
+//                               early_stopping's when restore_best, else the last epoch's
 //   init_from: RUN | FILE       start from another run's trained model (a run id, prefix or
 //                               name) or a .safetensors checkpoint: matching layers are
 //                               copied, a head of another shape is left to train
@@ -22,9 +24,14 @@
 //   seed: N                     default: the pipeline's seed
 //
 // Artifact: model.safetensors (weights + optimizer state), model.json (see
-// stages/model_io.h), summary.txt.  Metrics: epochs, best_epoch, seconds, params,
-// images_per_second, train_loss, train_accuracy, val_loss, val_accuracy (of the
-// kept weights).  One history row per epoch.
+// stages/model_io.h: layers, input shape, classes, normalisation statistics,
+// the preprocessing recipe of the training images), summary.txt.  Metrics:
+// epochs (run), best_epoch (whose weights are kept), seconds (all epochs,
+// validation included), params, images_per_second (training passes),
+// train_loss, train_accuracy, val_loss, val_accuracy (of the kept epoch; null
+// without validation).  One history row per epoch: epoch, train_loss,
+// train_accuracy, val_loss, val_accuracy, lr, seconds, images_per_second.
+// Progress: a bar per epoch on a terminal, one line per epoch otherwise.
 //
 // After every epoch a checkpoint goes into the stage's work folder; a killed
 // attempt resumes from the last finished epoch ("resuming train from epoch k")
