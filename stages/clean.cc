@@ -12,6 +12,7 @@
 //     binarize: none           # none | otsu | adaptive (adaptive_block, adaptive_offset)
 //     crop: content            # content (bounding box of the ink) | center (central square) | none
 //     threshold: -1            # ink threshold 0..255 for crop and stroke; -1: Otsu per image
+//     despeckle: 0             # ink blobs smaller than this many pixels (as decoded) become background
 //     stroke: 2.5              # redraw the skeleton with a round pen this wide (output pixels); 0: keep
 //     size: [28, 28]           # [height, width] or one number; none: keep each image's size
 //     pad: 2                   # output pixels kept free on each side
@@ -49,6 +50,7 @@ image::CleanOptions options_from(const json& p, StageContext& ctx) {
   o.adaptive_offset = p["adaptive_offset"].get<double>();
   o.crop = p["crop"].get<std::string>();
   o.crop_threshold = p["threshold"].get<int>();
+  o.despeckle = p["despeckle"].get<int>();
   o.pad = p["pad"].get<int>();
   o.stroke = p["stroke"].get<double>();
   const json& size = p["size"];
@@ -147,6 +149,7 @@ StageKind clean_stage_kind() {
       number("adaptive_offset", 10, "adaptive threshold: ink must exceed the local mean by this"),
       one_of("crop", {"content", "center", "none"}, "none", "crop to the ink, to the central square, or not"),
       integer("threshold", -1, "ink threshold 0..255 for crop and stroke (-1: Otsu per image)"),
+      integer("despeckle", 0, "ink blobs smaller than this many pixels become background (0: off)"),
       integer("pad", 0, "output pixels kept free on each side"),
       number("stroke", 0, "redraw strokes with a round pen this many output pixels wide (0: keep)"),
       any("size", nullptr, "[height, width] or one number (none: keep sizes)"),
@@ -156,7 +159,7 @@ StageKind clean_stage_kind() {
       one_of("dedupe", {"none", "exact", "perceptual"}, "none", "remove duplicate images"),
       integer("dedupe_distance", 0, "perceptual: largest pHash distance (bits of 64) counted as a duplicate"),
   }};
-  return {"clean", 1, "per-image normalisation: colour, polarity, crop, stroke width, size, duplicates", schema, {},
+  return {"clean", 2, "per-image normalisation: colour, polarity, crop, stroke width, size, duplicates", schema, {},
           false, [] { return std::make_unique<Clean>(); }};
 }
 

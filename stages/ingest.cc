@@ -198,7 +198,7 @@ StageKind ingest_stage_kind() {
       integer("max_side", 0, "shrink larger images by a whole factor so the longer side fits (0: keep)"),
       number("max_bad_fraction", 0.05, "more unusable files than this fraction is an error"),
   }};
-  return {"ingest", 1, "image files (folder, CSV manifest, IDX) into one packed dataset", schema, {}, false,
+  return {"ingest", 2, "image files (folder, CSV manifest, IDX) into one packed dataset", schema, {}, false,
           [] { return std::make_unique<Ingest>(); }};
 }
 

@@ -321,6 +321,7 @@ void CleanOptions::check() const {
   if (adaptive_block != 0 && (adaptive_block < 3 || adaptive_block % 2 == 0))
     throw ConfigError("adaptive_block must be an odd number ≥ 3 (or 0 for automatic)");
   if (illumination_kernel < 0) throw ConfigError("illumination_kernel must be ≥ 0");
+  if (despeckle < 0) throw ConfigError("despeckle must be ≥ 0 (pixels; 0: off)");
   if (dedupe_distance < 0 || dedupe_distance > 64) throw ConfigError("dedupe_distance must be 0..64");
 }
 
@@ -385,6 +386,29 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
   cv::Scalar background = o.stroke > 0 ? cv::Scalar::all(0)
                           : pending_invert ? cv::Scalar::all(255) - border
                                            : border;
+
+  if (o.despeckle > 0 && !flat) {
+    // Ink blobs smaller than `despeckle` pixels (dust, sensor noise) become
+    // background before they can widen the crop or be drawn as dots.
+    cv::Mat mask, labels, stats, centroids;
+    if (pending_invert) cv::threshold(gray, mask, 254 - ink_level, 255, cv::THRESH_BINARY_INV);
+    else cv::threshold(gray, mask, ink_level, 255, cv::THRESH_BINARY);
+    int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
+    std::vector<uint8_t> small(static_cast<size_t>(n), 0);
+    bool any = false;
+    for (int k = 1; k < n; ++k) any |= small[k] = stats.at<int>(k, cv::CC_STAT_AREA) < o.despeckle;
+    if (any) {
+      cv::Mat speck(mask.size(), CV_8UC1, cv::Scalar(0));
+      for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        uint8_t* m = speck.ptr<uint8_t>(y);
+        for (int x = 0; x < labels.cols; ++x) m[x] = small[l[x]] ? 255 : 0;
+      }
+      img = img.clone();  // may share the input's memory
+      img.setTo(border, speck);
+      gray = gray_of(img);
+    }
+  }
 
   cv::Rect roi(0, 0, img.cols, img.rows);
   if (o.crop == "content") {

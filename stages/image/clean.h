@@ -6,11 +6,12 @@
 //   → invert (auto: the border is brighter than the Otsu threshold, i.e. the
 //     background is light, so ink ends light on dark)
 //   → illumination (tophat: subtract a morphological opening, removing
-//     uneven background) → binarize (otsu | adaptive)
+//     uneven background) → binarize (otsu | adaptive) → despeckle (ink blobs
+//     smaller than `despeckle` pixels become background)
 //   → crop (content: bounding box of pixels above the threshold | center:
 //     central square)
 //   → stroke (skeleton redrawn with a round pen `stroke` output pixels wide,
-//     at twice the output resolution) → size (fit pad: aspect kept, centred in
+//     at 1.5–2× the output resolution) → size (fit pad: aspect kept, centred in
 //     `size` minus `pad` on each side, filled with the background; stretch:
 //     plain resize) → center (box | mass: shift so the ink's centre of mass
 //     is in the middle, MNIST-style) → stretch (of the result: background
@@ -39,6 +40,7 @@ struct CleanOptions {
   double adaptive_offset = 10;        // ink must exceed the local mean by this
   std::string crop = "none";          // content | center | none
   int crop_threshold = -1;            // 0..255; -1: Otsu
+  int despeckle = 0;                  // ink blobs smaller than this many pixels become background
   int pad = 0;                        // output pixels kept free on each side
   double stroke = 0;                  // target stroke width in output pixels; 0: keep
   int height = 0, width = 0;          // 0: keep the size

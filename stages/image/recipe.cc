@@ -34,6 +34,7 @@ json clean_options_to_json(const CleanOptions& o) {
               {"adaptive_offset", o.adaptive_offset},
               {"crop", o.crop},
               {"crop_threshold", o.crop_threshold},
+              {"despeckle", o.despeckle},
               {"pad", o.pad},
               {"stroke", o.stroke},
               {"size", json::array({o.height, o.width})},
@@ -59,6 +60,7 @@ CleanOptions clean_options_from_json(const json& j) {
   get("adaptive_offset", o.adaptive_offset);
   get("crop", o.crop);
   get("crop_threshold", o.crop_threshold);
+  get("despeckle", o.despeckle);
   get("pad", o.pad);
   get("stroke", o.stroke);
   if (j.contains("size") && j["size"].is_array() && j["size"].size() == 2) {

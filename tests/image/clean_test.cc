@@ -90,6 +90,25 @@ TEST_CASE("crop content is the bounding box of the ink, exactly", "[clean]") {
   CHECK(same(c.image, in(cv::Rect(5, 2, 4, 3))));
 }
 
+TEST_CASE("despeckle removes small blobs before cropping", "[clean]") {
+  cv::Mat in(40, 40, CV_8UC1, cv::Scalar(0));
+  in(cv::Rect(15, 10, 6, 20)).setTo(200);  // the glyph: 120 pixels
+  in(cv::Rect(1, 37, 2, 2)).setTo(220);    // dust: 4 pixels
+  CleanOptions o = plain();
+  o.crop = "content";
+  CHECK(clean_image(in, o).image.size() == cv::Size(20, 29));  // the dust widens the crop
+  o.despeckle = 10;
+  cv::Mat out = clean_image(in, o).image;
+  CHECK(out.size() == cv::Size(6, 20));
+  // Dark ink on light paper: the dust becomes paper.
+  cv::Mat neg;
+  cv::bitwise_not(in, neg);
+  o.invert = "auto";
+  CHECK(clean_image(neg, o).image.size() == cv::Size(6, 20));
+  o.despeckle = -1;
+  CHECK_THROWS_AS(o.check(), pipe::Error);
+}
+
 TEST_CASE("crop center is the central square", "[clean]") {
   cv::Mat in = from_rows({{1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17, 18}, {19, 20, 21, 22, 23, 24}});
   CleanOptions o = plain();
