@@ -24,7 +24,7 @@ class Context : public StageContext {
  public:
   Context(const GraphStage& stage, const std::vector<PlannedStage>& plan, const Graph& graph, Store& store,
           Disk& disk, Progress& progress, const RunInfo& run, std::string key, std::string tmp_dir,
-          int threads)
+          int threads, bool reusing = false)
       : stage_(stage),
         plan_(plan),
         graph_(graph),
@@ -34,7 +34,8 @@ class Context : public StageContext {
         run_(run),
         key_(std::move(key)),
         tmp_dir_(std::move(tmp_dir)),
-        threads_(threads) {}
+        threads_(threads),
+        reusing_(reusing) {}
 
   const std::string& stage_id() const override { return stage_.spec.id; }
   const json& params() const override { return stage_.params; }
@@ -79,14 +80,18 @@ class Context : public StageContext {
   Disk& disk() override { return disk_; }
 
   void metric(const std::string& name, double value) override {
+    if (reusing_) return;  // the published artifact's results stand
     std::lock_guard<std::mutex> lock(mu_);
     metrics_[name] = value;
   }
   void table(const std::string& name, const json& value) override {
+    if (reusing_) return;
     std::lock_guard<std::mutex> lock(mu_);
     tables_[name] = value;
   }
-  void epoch(const json& row) override { store_.put_epoch(key_, row); }
+  void epoch(const json& row) override {
+    if (!reusing_) store_.put_epoch(key_, row);
+  }
   Progress& progress() override { return progress_; }
   void log(const std::string& line) override { progress_.line(stage_.spec.id + ": " + line); }
 
@@ -118,6 +123,7 @@ class Context : public StageContext {
   std::string key_;
   std::string tmp_dir_;
   int threads_;
+  bool reusing_;
   std::mutex mu_;
   json metrics_ = json::object();
   json tables_ = json::object();
@@ -235,6 +241,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
     r.params_hash = plan[i].params_hash;
     r.inputs_hash = plan[i].inputs_hash;
     r.sources_hash = plan[i].sources_hash;
+    r.params = stages[i].params;
     r.position = position[i];
     return r;
   };
@@ -252,6 +259,35 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
   int running = 0;
   std::string first_error;
   std::vector<std::thread> threads;
+
+  // A stage found in the cache (or computed by its twin in this run): its
+  // reuse() hook, then its record.  Called with `mu` held.
+  auto settle_cached = [&](int i) {
+    const GraphStage& gs = stages[i];
+    std::string error, run_error;
+    try {
+      const std::string& key = plan[i].key;
+      Context ctx(gs, plan, graph, store_, disk_, progress_, info, key, store_.artifact_dir(key), options_.threads,
+                  true);
+      gs.kind->create()->reuse(ctx);
+    } catch (const Error& e) {
+      error = e.line();
+      run_error = Error(e).context("stage '" + gs.spec.id + "'").line();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (error.empty()) {
+      state[i] = kDone;
+      store_.put_stage_run(record(i, "cached", 0, ""));
+      progress_.stage(gs.spec.id, "cached", "[" + gs.spec.id + "] cached");
+      return;
+    }
+    state[i] = kFailed;
+    store_.put_stage_run(record(i, "failed", 0, error));
+    progress_.stage(gs.spec.id, "failed", "[" + gs.spec.id + "] failed: " + error);
+    if (run_error.empty()) run_error = "stage '" + gs.spec.id + "': " + error;
+    if (first_error.empty()) first_error = run_error;
+  };
 
   auto run_stage = [&](int i) {
     const GraphStage& gs = stages[i];
@@ -328,9 +364,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
         }
         if (!ready) continue;
         if (plan[i].cached) {
-          state[i] = kDone;
-          store_.put_stage_run(record(i, "cached", 0, ""));
-          progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
+          settle_cached(i);
           progress_made = true;
           continue;
         }
@@ -344,9 +378,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
         }
         if (twin_running) continue;
         if (twin_ran && first_error.empty()) {
-          state[i] = kDone;
-          store_.put_stage_run(record(i, "cached", 0, ""));
-          progress_.stage(stages[i].spec.id, "cached", "[" + stages[i].spec.id + "] cached");
+          settle_cached(i);
           progress_made = true;
           continue;
         }

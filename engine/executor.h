@@ -4,7 +4,8 @@
 // depends only on the stage's kind, version, parameters, source-file
 // contents and its producers' keys), so a dry run can say exactly what would
 // run and why.  execute() runs the stages that have no published artifact,
-// up to `jobs` at a time, and records every state change in the store.
+// up to `jobs` at a time, calls the reuse() hook of those it finds in the
+// cache, and records every state change in the store.
 #pragma once
 
 #include <set>

@@ -5,7 +5,8 @@
 // parameters, and so its cache key).  The engine validates the YAML, computes
 // the cache key, and calls run() only when no artifact with that key exists.
 // run() writes files into ctx.output_path(); the engine renames the folder
-// into results/artifacts/<key>/ when run() returns.
+// into results/artifacts/<key>/ when run() returns.  A cached stage's
+// reuse() runs instead (by default it does nothing).
 #pragma once
 
 #include <functional>
@@ -88,6 +89,13 @@ class Stage {
  public:
   virtual ~Stage() = default;
   virtual void run(StageContext& ctx) = 0;
+  // Called instead of run() when a run finds this stage's artifact in the
+  // cache, for what belongs to the run rather than to the artifact (the
+  // report stage publishes its report under the new run's name).  Here
+  // output_path() names files of the published artifact, which must not
+  // change, and metric(), table() and epoch() record nothing.  An error
+  // fails the stage like an error in run().
+  virtual void reuse(StageContext& ctx) {}
 };
 
 struct StageKind {

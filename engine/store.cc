@@ -31,7 +31,7 @@ CREATE INDEX IF NOT EXISTS runs_by_base ON runs(base_name, started);
 CREATE TABLE IF NOT EXISTS stage_runs(
   run_id TEXT NOT NULL, stage_id TEXT NOT NULL, kind TEXT, key TEXT, status TEXT, reason TEXT,
   error TEXT, seconds REAL, params_hash TEXT, inputs_hash TEXT, sources_hash TEXT, position INTEGER,
-  PRIMARY KEY(run_id, stage_id));
+  params TEXT, PRIMARY KEY(run_id, stage_id));
 CREATE TABLE IF NOT EXISTS results(
   key TEXT PRIMARY KEY, kind TEXT, metrics TEXT, seconds REAL, created REAL);
 CREATE TABLE IF NOT EXISTS result_tables(
@@ -91,12 +91,13 @@ StageRunRecord read_stage_run(SQLite::Statement& q) {
   s.inputs_hash = q.getColumn(9).getString();
   s.sources_hash = q.getColumn(10).getString();
   s.position = q.getColumn(11).getInt();
+  if (!q.getColumn(12).isNull()) s.params = json::parse(q.getColumn(12).getString(), nullptr, false);
   return s;
 }
 
 const char* kStageRunColumns =
     "run_id, stage_id, kind, key, status, reason, error, seconds, params_hash, inputs_hash, "
-    "sources_hash, position";
+    "sources_hash, position, params";
 
 }  // namespace
 
@@ -137,15 +138,26 @@ Store::~Store() {
 }
 
 void Store::migrate() {
+  auto refuse_newer = [&](int version) {
+    if (version > kSchemaVersion)
+      throw ConfigError("results database has schema version " + std::to_string(version) +
+                        ", this pipe uses version " + std::to_string(kSchemaVersion))
+          .at(display_path(join_path(dir_, "pipe.db")))
+          .hint("use a pipe of the matching version, or another --results folder");
+  };
   int version = db_->execAndGet("PRAGMA user_version").getInt();
+  refuse_newer(version);
   if (version == kSchemaVersion) return;
-  if (version != 0)
-    throw ConfigError("results database has schema version " + std::to_string(version) +
-                      ", this pipe uses version " + std::to_string(kSchemaVersion))
-        .at(display_path(join_path(dir_, "pipe.db")))
-        .hint("use a pipe of the matching version, or another --results folder");
   transaction([&] {
-    db_->exec(kSchema);
+    // Read again under the write lock: another process may have migrated.
+    int v = db_->execAndGet("PRAGMA user_version").getInt();
+    refuse_newer(v);
+    if (v == kSchemaVersion) return;
+    if (v == 0) {
+      db_->exec(kSchema);  // a new database gets the latest schema at once
+    } else {
+      if (v < 2) db_->exec("ALTER TABLE stage_runs ADD COLUMN params TEXT");
+    }
     db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   });
 }
@@ -311,7 +323,7 @@ std::optional<StageRunRecord> Store::finished_stage(const std::string& run_id,
 void Store::put_stage_run(const StageRunRecord& s) {
   transaction([&] {
     SQLite::Statement q(*db_, std::string("INSERT OR REPLACE INTO stage_runs(") + kStageRunColumns +
-                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, s.run_id);
     q.bind(2, s.stage_id);
     q.bind(3, s.kind);
@@ -324,6 +336,8 @@ void Store::put_stage_run(const StageRunRecord& s) {
     q.bind(10, s.inputs_hash);
     q.bind(11, s.sources_hash);
     q.bind(12, s.position);
+    if (s.params.is_null()) q.bind(13);
+    else q.bind(13, s.params.dump());
     q.exec();
   });
 }
@@ -343,7 +357,7 @@ std::optional<StageRunRecord> Store::previous_stage_run(const std::string& base_
   std::lock_guard<std::recursive_mutex> lock(mu_);
   SQLite::Statement q(*db_,
                       "SELECT s.run_id, s.stage_id, s.kind, s.key, s.status, s.reason, s.error, s.seconds,"
-                      " s.params_hash, s.inputs_hash, s.sources_hash, s.position"
+                      " s.params_hash, s.inputs_hash, s.sources_hash, s.position, s.params"
                       " FROM stage_runs s JOIN runs r ON r.id = s.run_id"
                       " WHERE r.base_name = ? AND s.stage_id = ? AND s.key != ''"
                       " ORDER BY r.started DESC, r.rowid DESC LIMIT 1");

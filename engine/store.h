@@ -3,7 +3,8 @@
 // file-hash cache.  SQLite in WAL mode with a busy timeout; every state
 // change is one IMMEDIATE transaction, so a kill at any moment leaves the
 // database at the last committed state.  The schema version lives in
-// PRAGMA user_version; a database from another version is refused clearly.
+// PRAGMA user_version; an older database is migrated when opened, a newer
+// one is refused clearly.
 #pragma once
 
 #include <functional>
@@ -57,6 +58,9 @@ struct StageRunRecord {
   std::string error;
   double seconds = 0;
   std::string params_hash, inputs_hash, sources_hash;
+  // The stage's parameters as it ran them (validated, defaults filled, paths
+  // absolute); null for stage runs recorded before schema version 2.
+  json params;
   int position = 0;  // order in the pipeline
 };
 
@@ -69,12 +73,14 @@ struct StageResult {
 
 class Store : public HashCache {
  public:
-  static constexpr int kSchemaVersion = 1;
+  // 1: the first; 2: stage_runs.params.
+  static constexpr int kSchemaVersion = 2;
   // Files modified less than this long ago are always hashed afresh.
   static constexpr double kRacySeconds = 2.0;
 
-  // Opens (creating if needed) results_dir/pipe.db.  Throws a ConfigError
-  // when the database has another schema version or is not a database.
+  // Opens (creating if needed) results_dir/pipe.db, migrating an older
+  // schema.  Throws a ConfigError when the database has a newer schema
+  // version or is not a database.
   explicit Store(const std::string& results_dir);
   ~Store() override;
   // For commands that read results (show, compare, predict ...): opens an

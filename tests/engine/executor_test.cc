@@ -4,9 +4,11 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/executor.h"
+#include "engine/paths.h"
 #include "tests/engine/fake/fake_stages.h"
 #include "tests/engine/helpers.h"
 
@@ -342,4 +344,78 @@ TEST_CASE("a stage reads the tables and metrics its producers stored", "[executo
   auto missing = b.run({"r.from_run=nothing"}, {}, false, yaml);
   CHECK(missing.status == "failed");
   CHECK(missing.run.error == "stage 'r': no run 'nothing' in " + b.dir / "results");
+}
+
+TEST_CASE("every stage run records the parameters it ran with", "[executor][params]") {
+  Bench b;
+  auto first = b.run();
+  auto changed = b.run({"a.suffix=-b"});
+  auto params = [&](const InProcessRun& r, const std::string& stage) {
+    for (const auto& s : b.store->stage_runs(r.run.id))
+      if (s.stage_id == stage) return s.params;
+    return nlohmann::json();
+  };
+  // Validated parameters: defaults filled, inputs by reference, paths absolute.
+  CHECK(params(first, "a")["suffix"] == "-a");
+  CHECK(params(first, "a")["with_seed"] == false);
+  CHECK(params(first, "a")["input"] == "src");
+  CHECK(params(first, "src")["path"] == b.dir / "data.txt");
+  // A later run with other values leaves the first one's record alone, and a
+  // cached stage records its parameters too.
+  CHECK(params(changed, "a")["suffix"] == "-b");
+  CHECK(params(first, "a")["suffix"] == "-a");
+  CHECK(changed.stage_status(*b.store, "src") == "cached");
+  CHECK(params(changed, "src") == params(first, "src"));
+}
+
+namespace {
+
+// Publishes a file named after the run whenever it is found in the cache.
+class Publisher : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    ctx.disk().write_file(ctx.output_path("out.txt"), "made by " + ctx.run().name);
+  }
+  void reuse(StageContext& ctx) override {
+    if (ctx.params()["fail"].get<bool>()) throw Error("cannot publish");
+    ctx.metric("ignored", 1);  // the published artifact's results stand
+    std::string made = ctx.disk().read_file(ctx.output_path("out.txt"));
+    std::string dir = join_path(ctx.run().results_dir, "published");
+    ctx.disk().make_dirs(dir);
+    std::string name = ctx.run().name;
+    std::replace(name.begin(), name.end(), '#', '_');
+    ctx.disk().write_file(join_path(dir, name + ".txt"), made);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a cached stage's reuse hook runs for the new run; its failure fails the stage", "[executor][api]") {
+  Bench b;
+  Registry::global().add({"publisher", 1, "publishes its artifact under the run's name",
+                          Schema{{input("input", "upstream"), boolean("fail", false, "fail in reuse")}},
+                          {},
+                          false,
+                          [] { return std::make_unique<Publisher>(); }});
+  std::string yaml = std::string(kPipeline) + "  - {id: p, kind: publisher, input: s}\n";
+  auto first = b.run({}, {}, false, yaml);
+  REQUIRE(first.status == "done");
+  CHECK_FALSE(fs::exists(b.dir / "results/published"));  // it ran: no reuse
+  auto second = b.run({}, {}, false, yaml);
+  REQUIRE(second.status == "done");
+  CHECK(second.stage_status(*b.store, "p") == "cached");
+  CHECK(read_text(b.dir / "results/published/demo_2.txt") == "made by demo");
+  CHECK(b.store->result(second.plan[4].key)->metrics == nlohmann::json::object());
+  // A dry run plans only.
+  b.run({}, {}, true, yaml);
+  CHECK_FALSE(fs::exists(b.dir / "results/published/demo_3.txt"));
+
+  // fail=true is a new key: it runs once, then its reuse fails.
+  REQUIRE(b.run({"p.fail=true"}, {}, false, yaml).status == "done");
+  auto failing = b.run({"p.fail=true"}, {}, false, yaml);
+  CHECK(failing.status == "failed");
+  CHECK(failing.stage_status(*b.store, "p") == "failed");
+  CHECK(failing.stage_status(*b.store, "s") == "cached");
+  CHECK(failing.run.error == "stage 'p': cannot publish");
+  CHECK(integrity(b.dir / "results") == "ok");
 }

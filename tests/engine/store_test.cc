@@ -5,6 +5,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "engine/error.h"
@@ -86,12 +87,79 @@ TEST_CASE("a database of another schema version is refused clearly", "[store]") 
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::kConfig);
     CHECK(e.line() ==
-          dir / "results/pipe.db: results database has schema version 99, this pipe uses version 1");
+          dir / "results/pipe.db: results database has schema version 99, this pipe uses version " +
+              std::to_string(Store::kSchemaVersion));
     CHECK(e.hint_text() == "use a pipe of the matching version, or another --results folder");
   }
   write_text(dir / "junk/pipe.db", "this is not a database, just text that is long enough to have a header");
   CHECK_THROWS_WITH(Store(dir / "junk"),
                     dir / "junk/pipe.db: cannot open the results database: file is not a database");
+}
+
+TEST_CASE("a database of schema version 1 is migrated and keeps its runs", "[store][migration]") {
+  TempDir dir;
+  std::string db_path = dir / "results/pipe.db";
+  {
+    // The version 1 tables as pipe 0.1 created them, with one run and one stage run.
+    std::filesystem::create_directories(dir / "results");
+    SQLite::Database db(db_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(R"SQL(
+CREATE TABLE runs(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, base_name TEXT NOT NULL, experiment TEXT, variant TEXT,
+  seed INTEGER, point INTEGER, file TEXT, status TEXT NOT NULL, error TEXT, started REAL, finished REAL,
+  pid INTEGER, overrides TEXT, env TEXT, command TEXT);
+CREATE TABLE stage_runs(
+  run_id TEXT NOT NULL, stage_id TEXT NOT NULL, kind TEXT, key TEXT, status TEXT, reason TEXT,
+  error TEXT, seconds REAL, params_hash TEXT, inputs_hash TEXT, sources_hash TEXT, position INTEGER,
+  PRIMARY KEY(run_id, stage_id));
+CREATE TABLE results(key TEXT PRIMARY KEY, kind TEXT, metrics TEXT, seconds REAL, created REAL);
+CREATE TABLE result_tables(key TEXT NOT NULL, name TEXT NOT NULL, value TEXT, PRIMARY KEY(key, name));
+CREATE TABLE epochs(key TEXT NOT NULL, epoch INTEGER NOT NULL, row TEXT, PRIMARY KEY(key, epoch));
+CREATE TABLE evaluations(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, source TEXT, created REAL, result TEXT);
+CREATE TABLE file_hashes(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, hash TEXT);
+INSERT INTO runs VALUES('0123456789ab', 'old', 'old', '', '', 7, -1, 'p.yaml', 'done', '', 1.0, 2.0, 1,
+                        '{}', '{}', 'pipe run p.yaml');
+INSERT INTO stage_runs VALUES('0123456789ab', 'a', 'fake', 'key-a', 'ran', 'new', '', 0.5, 'ph', 'ih', 'sh', 0);
+PRAGMA user_version = 1;
+)SQL");
+  }
+  {
+    Store store(dir / "results");
+    RunRecord old = store.find_run("old");
+    CHECK(old.status == "done");
+    auto stages = store.stage_runs(old.id);
+    REQUIRE(stages.size() == 1);
+    CHECK(stages[0].key == "key-a");
+    CHECK(stages[0].params.is_null());  // not recorded then
+    CHECK(store.previous_stage_run("old", "a")->params_hash == "ph");
+    // New stage runs carry their parameters.
+    StageRunRecord b = stage_run(old.id, "b", "ran", 1);
+    b.params = {{"suffix", "-b"}, {"n", 3}};
+    store.put_stage_run(b);
+    CHECK(store.stage_runs(old.id)[1].params == b.params);
+  }
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == Store::kSchemaVersion);
+  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  { Store again(dir / "results"); }  // opening a migrated database changes nothing
+  CHECK(db.execAndGet("SELECT count(*) FROM stage_runs").getInt() == 2);
+}
+
+TEST_CASE("a stage run keeps its parameters through every state change", "[store]") {
+  TempDir dir;
+  Store store(dir / "results");
+  RunRecord r = new_run(store, "demo");
+  StageRunRecord s = stage_run(r.id, "train", "pending", 0);
+  s.params = {{"epochs", 10}, {"optimizer", {{"adam", {{"lr", 0.001}}}}}, {"model", "/abs/cnn.yaml"}};
+  store.put_stage_run(s);
+  s.status = "ran";
+  store.publish({s.key, "fake", nlohmann::json::object(), 1.0}, nlohmann::json::object(), s);
+  auto stages = store.stage_runs(r.id);
+  REQUIRE(stages.size() == 1);
+  CHECK(stages[0].status == "ran");
+  CHECK(stages[0].params == s.params);
+  CHECK(store.finished_stage(r.id, "train")->params["optimizer"]["adam"]["lr"] == 0.001);
 }
 
 TEST_CASE("runs of the same name get #2, #3 and never reuse a number", "[store][names]") {
