@@ -19,7 +19,8 @@ void visit_field(const nlohmann::json& value, const Field& f, FieldType type, co
     for (size_t i = 0; i < value.size(); ++i)
       visit_field(value[i], *f.element, type, ptr + "/" + std::to_string(i), fn);
   } else if (f.type == FieldType::kMap && value.is_object()) {
-    visit_fields(value, *f.schema, type, fn);
+    for (const auto& sub : f.schema->fields)  // pointers stay absolute: they index marks and keys
+      if (value.contains(sub.name)) visit_field(value[sub.name], sub, type, ptr + "/" + sub.name, fn);
   }
 }
 

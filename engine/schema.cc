@@ -107,65 +107,115 @@ std::string describe(const Node& n) {
   return n.type_name();
 }
 
-json validate_field(const Node& node, const Field& f, MarkTable* marks, const std::string& ptr) {
-  if (marks) (*marks)[ptr] = node.mark();
+json validate_map(const Node& node, const Schema& schema, MarkTable& marks, const std::string& ptr,
+                  const std::vector<std::string>& also_known);
+
+void run_check(const Check& check, const json& value, MarkTable& marks, const std::string& ptr) {
+  if (check) check(Param(value, locate_in(marks), ptr, key_path(ptr)));
+}
+
+json validate_field(const Node& node, const Field& f, MarkTable& marks, const std::string& ptr) {
+  marks[ptr] = node.mark();
   auto wrong = [&]() {
-    return ConfigError(f.name + ": expected " + type_word(f) + ", got " + describe(node)).at(node.mark());
+    return ConfigError(key_path(ptr) + ": expected " + type_word(f) + ", got " + describe(node)).at(node.mark());
   };
+  json out;
   switch (f.type) {
     case FieldType::kBool: {
       bool b;
       if (!node.is_scalar() || !parse_bool(node.text(), &b)) throw wrong();
-      return b;
+      out = b;
+      break;
     }
     case FieldType::kInt: {
       long long v;
       if (!node.is_scalar() || !parse_int(node.text(), &v)) throw wrong();
-      return v;
+      out = v;
+      break;
     }
     case FieldType::kFloat: {
       double v;
       if (!node.is_scalar() || !parse_float(node.text(), &v)) throw wrong();
-      return v;
+      out = v;
+      break;
     }
     case FieldType::kString:
     case FieldType::kInput:
       if (!node.is_scalar()) throw wrong();
-      return node.text();
+      out = node.text();
+      break;
     case FieldType::kEnum:
       if (!node.is_scalar()) throw wrong();
       if (std::find(f.choices.begin(), f.choices.end(), node.text()) == f.choices.end())
-        throw ConfigError(f.name + ": '" + node.text() + "' is not allowed")
+        throw ConfigError(key_path(ptr) + ": '" + node.text() + "' is not allowed")
             .at(node.mark())
             .hint("allowed: " + join(f.choices, " | "));
-      return node.text();
+      out = node.text();
+      break;
     case FieldType::kFile:
     case FieldType::kDir:
       if (!node.is_scalar() || node.text().empty()) throw wrong();
-      return resolve_path(node.base_dir(), node.text());
+      out = resolve_path(node.base_dir(), node.text());
+      break;
     case FieldType::kFileOrAny:
-      if (node.is_scalar()) return resolve_path(node.base_dir(), node.text());
-      return to_json(node, marks, ptr);
+      out = node.is_scalar() ? json(resolve_path(node.base_dir(), node.text())) : to_json(node, &marks, ptr);
+      break;
     case FieldType::kList: {
-      json out = json::array();
+      out = json::array();
       if (!node.is_sequence()) {
-        if (f.scalar_as_list && node.is_scalar()) {
-          out.push_back(validate_field(node, *f.element, marks, ptr + "/0"));
-          return out;
-        }
-        throw wrong();
+        if (!f.scalar_as_list || !node.is_scalar()) throw wrong();
+        out.push_back(validate_field(node, *f.element, marks, ptr + "/0"));
+        break;
       }
       for (size_t i = 0; i < node.items().size(); ++i)
         out.push_back(validate_field(node.items()[i], *f.element, marks, ptr + "/" + std::to_string(i)));
-      return out;
+      break;
     }
     case FieldType::kMap:
       if (!node.is_map()) throw wrong();
-      return validate(node, *f.schema, marks, ptr);
+      out = validate_map(node, *f.schema, marks, ptr, {});
+      break;
     case FieldType::kAny:
-      return to_json(node, marks, ptr);
+      out = to_json(node, &marks, ptr, f.scalars_as_text);
+      break;
   }
-  return nullptr;
+  run_check(f.check, out, marks, ptr);
+  return out;
+}
+
+json validate_map(const Node& node, const Schema& schema, MarkTable& marks, const std::string& ptr,
+                  const std::vector<std::string>& also_known) {
+  json out = json::object();
+  marks[ptr] = node.mark();
+  // Top-level messages name the key alone; nested ones say where it is.
+  std::string in = ptr.empty() ? "" : key_path(ptr) + ": ";
+  if (!node.is_map() && !node.is_null())
+    throw ConfigError(in + "expected a mapping, got " + node.type_name()).at(node.mark());
+  for (const auto& e : node.entries()) {
+    const Field* f = schema.find(e.key);
+    if (!f) {
+      std::vector<std::string> known = also_known;
+      for (const auto& name : schema.names()) known.push_back(name);
+      std::string msg = in + "unknown key '" + e.key + "'";
+      std::string near = closest(e.key, known);
+      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+      throw ConfigError(msg)
+          .at(e.key_mark)
+          .hint((ptr.empty() ? "known keys: " : "known keys in " + key_path(ptr) + ": ") + join(known));
+    }
+    out[e.key] = validate_field(e.value, *f, marks, ptr + "/" + e.key);
+  }
+  for (const auto& f : schema.fields) {
+    if (out.contains(f.name)) continue;
+    if (f.required)
+      throw ConfigError(in + "missing required key '" + f.name + "'")
+          .at(node.mark())
+          .hint(f.doc.empty() ? "" : f.name + ": " + f.doc);
+    out[f.name] = f.default_value;
+    marks[ptr + "/" + f.name] = node.mark();
+  }
+  run_check(schema.check, out, marks, ptr);
+  return out;
 }
 
 }  // namespace
@@ -217,15 +267,39 @@ Field required(Field f) {
   f.required = true;
   return f;
 }
+Field checked(Field f, Check check) {
+  f.check = std::move(check);
+  return f;
+}
+Field as_text(Field f) {
+  f.scalars_as_text = true;
+  return f;
+}
 
-json to_json(const Node& node, MarkTable* marks, const std::string& ptr) {
+std::string key_path(const std::string& pointer) {
+  std::string out;
+  if (pointer.empty()) return out;
+  size_t start = pointer[0] == '/' ? 1 : 0;
+  while (true) {
+    size_t slash = pointer.find('/', start);
+    std::string part = pointer.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!part.empty() && part.find_first_not_of("0123456789") == std::string::npos)
+      out += "[" + part + "]";
+    else
+      out += (out.empty() ? "" : ".") + part;
+    if (slash == std::string::npos) return out;
+    start = slash + 1;
+  }
+}
+
+json to_json(const Node& node, MarkTable* marks, const std::string& ptr, bool as_text) {
   if (marks) (*marks)[ptr] = node.mark();
   switch (node.type()) {
     case Node::Type::kNull:
       return nullptr;
     case Node::Type::kScalar: {
       const std::string& s = node.text();
-      if (node.quoted()) return s;
+      if (node.quoted() || as_text) return s;
       long long i;
       double d;
       bool b;
@@ -238,14 +312,14 @@ json to_json(const Node& node, MarkTable* marks, const std::string& ptr) {
     case Node::Type::kSequence: {
       json out = json::array();
       for (size_t i = 0; i < node.items().size(); ++i)
-        out.push_back(to_json(node.items()[i], marks, ptr + "/" + std::to_string(i)));
+        out.push_back(to_json(node.items()[i], marks, ptr + "/" + std::to_string(i), as_text));
       return out;
     }
     case Node::Type::kMap: {
       json out = json::object();
       for (const auto& e : node.entries()) {
         if (marks) (*marks)[ptr + "/" + e.key + "#key"] = e.key_mark;
-        out[e.key] = to_json(e.value, marks, ptr + "/" + e.key);
+        out[e.key] = to_json(e.value, marks, ptr + "/" + e.key, as_text);
       }
       return out;
     }
@@ -255,31 +329,8 @@ json to_json(const Node& node, MarkTable* marks, const std::string& ptr) {
 
 json validate(const Node& node, const Schema& schema, MarkTable* marks, const std::string& ptr,
               const std::vector<std::string>& also_known) {
-  json out = json::object();
-  if (marks) (*marks)[ptr] = node.mark();
-  if (!node.is_map() && !node.is_null())
-    throw ConfigError(std::string("expected a mapping, got ") + node.type_name()).at(node.mark());
-  for (const auto& e : node.entries()) {
-    const Field* f = schema.find(e.key);
-    if (!f) {
-      std::vector<std::string> known = also_known;
-      for (const auto& name : schema.names()) known.push_back(name);
-      std::string msg = "unknown key '" + e.key + "'";
-      std::string near = closest(e.key, known);
-      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-      throw ConfigError(msg).at(e.key_mark).hint("known keys: " + join(known));
-    }
-    out[e.key] = validate_field(e.value, *f, marks, ptr + "/" + e.key);
-  }
-  for (const auto& f : schema.fields) {
-    if (out.contains(f.name)) continue;
-    if (f.required)
-      throw ConfigError("missing required key '" + f.name + "'")
-          .at(node.mark())
-          .hint(f.doc.empty() ? "" : f.name + ": " + f.doc);
-    out[f.name] = f.default_value;
-  }
-  return out;
+  MarkTable local;
+  return validate_map(node, schema, marks ? *marks : local, ptr, also_known);
 }
 
 std::string closest(const std::string& word, const std::vector<std::string>& known) {

@@ -3,9 +3,15 @@
 // A stage kind declares a Schema; validate() turns the stage's YAML mapping
 // into typed JSON (defaults filled, paths made absolute) or throws a
 // ConfigError at the offending key: unknown keys list the known ones and
-// suggest the closest, wrong types say what was expected.
+// suggest the closest, wrong types say what was expected.  Nested keys are
+// named in full ("source.layout", "sources[1].path") and every value keeps
+// its position, so a Param (a value that knows where it came from) can point
+// an error at any node, however deep.  A field or schema may carry a check
+// that runs on the validated value, so a stage kind can reject bad free-form
+// values (an op list, a combination of keys) before anything runs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +41,10 @@ enum class FieldType {
 };
 
 struct Schema;
+class Param;
+
+// Throws ConfigError (through Param::error) when a validated value is unusable.
+using Check = std::function<void(const Param&)>;
 
 struct Field {
   std::string name;
@@ -46,10 +56,15 @@ struct Field {
   std::shared_ptr<Field> element;    // kList
   std::shared_ptr<Schema> schema;    // kMap
   bool scalar_as_list = false;       // kList: `x` means `[x]`
+  bool scalars_as_text = false;      // kAny: scalars stay strings ("007" is not 7)
+  Check check;                       // runs on the validated value (not on a default)
 };
 
 struct Schema {
+  Schema() = default;
+  Schema(std::vector<Field> f, Check c = nullptr) : fields(std::move(f)), check(std::move(c)) {}
   std::vector<Field> fields;
+  Check check;  // runs on the whole validated mapping, defaults filled
   const Field* find(const std::string& name) const;
   std::vector<std::string> names() const;
 };
@@ -68,20 +83,101 @@ Field mapping(std::string name, Schema schema, std::string doc);
 Field any(std::string name, json def, std::string doc);
 Field file_or_any(std::string name, std::string doc);
 Field required(Field f);
+Field checked(Field f, Check check);
+Field as_text(Field f);  // a kAny field whose scalars stay text
 
-// Positions of validated values, by JSON pointer ("/optimizer/adam/lr").
+// Positions of validated values, by JSON pointer ("/optimizer/adam/lr").  A
+// key filled by its default is placed at the mapping that lacks it.
 using MarkTable = std::map<std::string, Mark>;
 
-// Validates a mapping node against a schema: unknown keys, wrong types and
-// missing required keys are ConfigErrors at their position.  `also_known`
-// names keys the caller handles itself (a stage's id and kind), so they are
-// listed among the known keys in messages.
+// "/sources/0/path" → "sources[0].path": a JSON pointer as the key a user
+// writes (all-digit parts are taken as list indices).
+std::string key_path(const std::string& pointer);
+
+// A value of a validated parameter tree together with where it came from.
+// Lookups keep the position: params["source"]["path"].mark() is the position
+// of that value in the YAML file (or the --set option that gave it), and
+// error() makes a ConfigError there, named by the full key:
+//   throw params["ops"][1]["shift"].error("expected a number");
+//     → pipelines/x.yaml:9:24: ops[1].shift: expected a number
+// A lookup of an absent key gives null, placed at its nearest ancestor that
+// has a position.  Without a Locate (a value read back from a file) marks
+// are empty and errors carry only the key.  The tree must outlive the Param.
+// Header-only, so libraries that see only pipe::Error can take a Param.
+class Param {
+ public:
+  // The position of a JSON pointer; an invalid Mark when it has none.
+  using Locate = std::function<Mark(const std::string& pointer)>;
+
+  Param() : value_(&null_json()) {}
+  explicit Param(const json& value, Locate locate = nullptr, std::string pointer = "", std::string key = "")
+      : value_(&value), locate_(std::move(locate)), pointer_(std::move(pointer)), key_(std::move(key)) {}
+
+  const json& operator*() const { return *value_; }
+  const json* operator->() const { return value_; }
+  const json& value() const { return *value_; }
+
+  Param operator[](const std::string& k) const {
+    const json* child = &null_json();
+    if (value_->is_object()) {
+      auto it = value_->find(k);
+      if (it != value_->end()) child = &*it;
+    }
+    return Param(*child, locate_, pointer_ + "/" + k, key_.empty() ? k : key_ + "." + k);
+  }
+  Param operator[](size_t index) const {
+    const json* child = value_->is_array() && index < value_->size() ? &(*value_)[index] : &null_json();
+    return Param(*child, locate_, pointer_ + "/" + std::to_string(index),
+                 key_ + "[" + std::to_string(index) + "]");
+  }
+
+  const std::string& pointer() const { return pointer_; }
+  // The key as the user writes it: "source.path", "ops[1].shift"; "" at the root.
+  const std::string& key() const { return key_; }
+  Mark mark() const {
+    if (!locate_) return Mark{};
+    std::string p = pointer_;
+    while (true) {
+      Mark m = locate_(p);
+      if (m.valid() || p.empty()) return m;
+      size_t slash = p.rfind('/');
+      p.erase(slash == std::string::npos ? 0 : slash);
+    }
+  }
+  // ConfigError("<key>: <what>") at this value's position.
+  Error error(const std::string& what) const {
+    return ConfigError(key_.empty() ? what : key_ + ": " + what).at(mark());
+  }
+
+ private:
+  static const json& null_json() {
+    static const json null;
+    return null;
+  }
+  const json* value_;
+  Locate locate_;
+  std::string pointer_, key_;
+};
+
+// A Locate that reads a MarkTable (which must outlive it).
+inline Param::Locate locate_in(const MarkTable& marks) {
+  return [&marks](const std::string& pointer) {
+    auto it = marks.find(pointer);
+    return it == marks.end() ? Mark{} : it->second;
+  };
+}
+
+// Validates a mapping node against a schema: unknown keys, wrong types,
+// missing required keys and failed checks are ConfigErrors at their position.
+// `also_known` names keys the caller handles itself (a stage's id and kind),
+// so they are listed among the known keys in messages.
 json validate(const Node& node, const Schema& schema, MarkTable* marks, const std::string& pointer = "",
               const std::vector<std::string>& also_known = {});
 
 // Converts a scalar or tree without a schema: "3" → 3, "0.5" → 0.5,
-// "true" → true, "~" → null, quoted scalars stay strings.
-json to_json(const Node& node, MarkTable* marks, const std::string& pointer);
+// "true" → true, "~" → null, quoted scalars stay strings (every scalar does
+// with `as_text`).
+json to_json(const Node& node, MarkTable* marks, const std::string& pointer, bool as_text = false);
 
 // Keeps the closest known name (edit distance), or "" when none is close.
 std::string closest(const std::string& word, const std::vector<std::string>& known);

@@ -5,9 +5,13 @@
 #include <filesystem>
 
 #include "engine/config.h"
+#include "engine/disk.h"
 #include "engine/error.h"
 #include "engine/graph.h"
 #include "engine/node.h"
+#include "engine/schema.h"
+#include "engine/stage.h"
+#include "engine/store.h"
 #include "tests/engine/helpers.h"
 
 using namespace pipe;
@@ -234,4 +238,180 @@ TEST_CASE("YAML nodes keep 1-based marks and quoting", "[config][node]") {
   CHECK_FALSE(n.find("b")->items()[1].quoted());
   CHECK(n.find("b")->items()[1].mark().str() == "f.yaml:4:5");
   CHECK(to_flow(n) == "{a: 1, b: [x, y]}");
+}
+
+// ---- nested keys keep their positions ------------------------------------------------------------
+
+namespace {
+
+class Nothing : public Stage {
+ public:
+  void run(StageContext&) override {}
+};
+
+// A kind with nested keys: a mapping, a list of mappings, a free-form list
+// checked by the kind, and a check across the keys of `source`.
+void use_nested_kind() {
+  use_fake_stages();
+  Schema source{{required(file("path", "a file")), one_of("layout", {"folder", "manifest"}, "folder", "how"),
+                 integer("limit", 0, "at most this many")}};
+  source.check = [](const Param& s) {
+    if ((*s)["limit"].get<long long>() < 0) throw s["limit"].error("must be ≥ 0");
+    if ((*s)["layout"] == "manifest" && (*s)["limit"].get<long long>() > 0)
+      throw s["limit"].error("applies to folders only");
+  };
+  Check ops = [](const Param& list) {
+    if (!list->is_array()) throw list.error("expected a list");
+    for (size_t i = 0; i < list->size(); ++i) {
+      Param op = list[i];
+      if (!op->is_object() || op->size() != 1) throw op.error("expected a one-key mapping");
+      Param value = op[op->begin().key()];
+      if (!value->is_number()) throw value.error("expected a number, got " + value->dump());
+    }
+  };
+  Registry::global().add({"nest",
+                          1,
+                          "nested keys",
+                          Schema{{mapping("source", source, "one source"),
+                                  list_of("sources", mapping("sources", source, ""), nlohmann::json::array(), ""),
+                                  checked(any("ops", nlohmann::json::array(), "a list of {name: number}"), ops)}},
+                          {},
+                          false,
+                          [] { return std::make_unique<Nothing>(); }});
+}
+
+const char* kNested =
+    "name: nested\n"
+    "stages:\n"
+    "  - id: n\n"
+    "    kind: nest\n";
+
+struct NestedFixture : Fixture {
+  NestedFixture() {
+    use_nested_kind();
+    write_text(dir / "a.txt", "a");
+    write_text(dir / "b.txt", "b");
+  }
+  std::string nested(const std::string& lines, const std::vector<std::string>& sets = {}) {
+    return error(std::string(kNested) + lines, sets);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("key paths read like the keys a user writes", "[config][nested]") {
+  CHECK(key_path("") == "");
+  CHECK(key_path("/epochs") == "epochs");
+  CHECK(key_path("/source/path") == "source.path");
+  CHECK(key_path("/sources/0/path") == "sources[0].path");
+  CHECK(key_path("/ops/1/elastic/alpha") == "ops[1].elastic.alpha");
+}
+
+TEST_CASE("errors in nested mappings name the full key and point at its node", "[config][nested]") {
+  NestedFixture f;
+  CHECK(f.nested("    source: { path: a.txt, layout: manfest }\n") ==
+        "p.yaml:5:36: stage 'n': source.layout: 'manfest' is not allowed");
+  CHECK(f.hint == "allowed: folder | manifest");
+  CHECK(f.nested("    source: { path: a.txt, layot: folder }\n") ==
+        "p.yaml:5:28: stage 'n': source: unknown key 'layot' (did you mean 'layout'?)");
+  CHECK(f.hint == "known keys in source: path, layout, limit");
+  CHECK(f.nested("    source: { layout: folder }\n") == "p.yaml:5:13: stage 'n': source: missing required key 'path'");
+  CHECK(f.nested("    source: { path: a.txt, limit: many }\n") ==
+        "p.yaml:5:35: stage 'n': source.limit: expected an integer, got 'many'");
+  CHECK(f.nested("    source: [a.txt]\n") == "p.yaml:5:13: stage 'n': source: expected a mapping, got a list");
+  // In a list of mappings, the index is part of the name.
+  CHECK(f.nested("    sources:\n      - { path: a.txt }\n      - { path: b.txt, layout: x }\n") ==
+        "p.yaml:7:32: stage 'n': sources[1].layout: 'x' is not allowed");
+  CHECK(f.nested("    sources:\n      - { path: a.txt }\n      - path: b.txt\n        colour: red\n") ==
+        "p.yaml:8:9: stage 'n': sources[1]: unknown key 'colour'");
+  // The top level keeps its plain names.
+  CHECK(f.nested("    colour: red\n") == "p.yaml:5:5: stage 'n': unknown key 'colour'");
+  CHECK(f.hint == "known keys: id, kind, source, sources, ops");
+}
+
+TEST_CASE("checks of a stage kind point at the offending nested node", "[config][nested]") {
+  NestedFixture f;
+  // A check on a free-form list reaches a value two levels down.
+  CHECK(f.nested("    ops: [ {rotate: 10}, {shift: abc} ]\n") ==
+        "p.yaml:5:34: stage 'n': ops[1].shift: expected a number, got \"abc\"");
+  CHECK(f.nested("    ops:\n      - rotate: 10\n      - flip\n") ==
+        "p.yaml:7:9: stage 'n': ops[1]: expected a one-key mapping");
+  CHECK(f.nested("    ops: {rotate: 10}\n") == "p.yaml:5:10: stage 'n': ops: expected a list");
+  // A check across the keys of a mapping, at the key it blames.
+  CHECK(f.nested("    source: { path: a.txt, limit: -1 }\n") ==
+        "p.yaml:5:35: stage 'n': source.limit: must be ≥ 0");
+  CHECK(f.nested("    sources: [ { path: a.txt }, { path: b.txt, layout: manifest, limit: 3 } ]\n") ==
+        "p.yaml:5:73: stage 'n': sources[1].limit: applies to folders only");
+  // A nested value given by --set points at the option.
+  CHECK(f.nested("    source: { path: a.txt }\n", {"n.source.layout=x"}) ==
+        "--set n.source.layout: stage 'n': source.layout: 'x' is not allowed");
+  CHECK(f.nested("    source: { path: a.txt }\n", {"n.ops=[{zoom: big}]"}) ==
+        "--set n.ops: stage 'n': ops[0].zoom: expected a number, got \"big\"");
+  CHECK(f.nested("    source: { path: a.txt }\n    ops: [ {zoom: 0.1} ]\n") == "");
+}
+
+TEST_CASE("a Param keeps positions through lookups and falls back to the nearest ancestor", "[config][nested]") {
+  Node node = parse_yaml("source:\n  path: a\n  opts: { x: [1, 2] }\n", "f.yaml");
+  MarkTable marks;
+  nlohmann::json value = to_json(node, &marks, "");
+  Param root(value, locate_in(marks));
+  CHECK(root["source"]["path"].mark().str() == "f.yaml:2:9");
+  CHECK(root["source"]["opts"]["x"][1].mark().str() == "f.yaml:3:18");
+  CHECK(root["source"]["opts"]["x"][1].key() == "source.opts.x[1]");
+  CHECK(*root["source"]["opts"]["x"][1] == 2);
+  // Absent: null, at the mapping that lacks it.
+  CHECK(root["source"]["missing"]->is_null());
+  CHECK(root["source"]["missing"].mark().str() == "f.yaml:2:3");
+  CHECK(root["source"]["opts"]["x"][7].mark().str() == "f.yaml:3:14");
+  CHECK(root["source"]["path"].error("no good").line() == "f.yaml:2:9: source.path: no good");
+  // Without positions an error still names the key.
+  Param bare(value);
+  CHECK(bare["source"]["path"].error("no good").line() == "source.path: no good");
+}
+
+TEST_CASE("nested file paths have their own marks, and each enters the cache key", "[config][nested][cache]") {
+  NestedFixture f;
+  RunSpec spec = load_run(f.dir,
+                          std::string(kNested) + "    source: { path: a.txt }\n"
+                                                 "    sources: [ { path: a.txt }, { path: b.txt } ]\n");
+  Graph graph = Graph::build(spec.pipeline, Registry::global());
+  std::vector<std::string> pointers;
+  visit_fields(graph.stages()[0].params, graph.stages()[0].kind->schema, FieldType::kFile,
+               [&](const std::string& ptr, const nlohmann::json&) { pointers.push_back(ptr); });
+  CHECK(pointers == std::vector<std::string>{"/source/path", "/sources/0/path", "/sources/1/path"});
+  CHECK(graph.stages()[0].marks.at("/sources/1/path").str() == f.dir / "p.yaml:6:41");
+
+  RealDisk disk;
+  Store store(f.dir / "results");
+  std::string before = run_in_process(store, disk, graph, spec, {}, true).plan[0].key;
+  // The first of two sources changes: the key must change too.
+  write_text(f.dir / "a.txt", "a, edited");
+  std::string after = run_in_process(store, disk, graph, spec, {}, true).plan[0].key;
+  CHECK(before != after);
+  write_text(f.dir / "b.txt", "b, edited");
+  CHECK(run_in_process(store, disk, graph, spec, {}, true).plan[0].key != after);
+}
+
+TEST_CASE("a missing nested file is an error at its position", "[config][nested]") {
+  NestedFixture f;
+  RunSpec spec = load_run(f.dir, std::string(kNested) + "    sources: [ { path: a.txt }, { path: nope.txt } ]\n");
+  Graph graph = Graph::build(spec.pipeline, Registry::global());
+  RealDisk disk;
+  Store store(f.dir / "results");
+  try {
+    run_in_process(store, disk, graph, spec, {}, true);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kConfig);
+    CHECK(e.where() == f.dir / "p.yaml:5:41");
+    CHECK(e.message().find("no such file or folder: ") != std::string::npos);
+  }
+}
+
+TEST_CASE("a free-form field can keep its scalars as text", "[config][nested]") {
+  Node node = parse_yaml("names: [007, yes, {a: 1.50}]\nvalues: [007, yes, {a: 1.50}]\n", "f.yaml");
+  Schema schema{{as_text(any("names", nullptr, "")), any("values", nullptr, "")}};
+  nlohmann::json out = validate(node, schema, nullptr);
+  CHECK(out["names"] == nlohmann::json::parse(R"(["007", "yes", {"a": "1.50"}])"));
+  CHECK(out["values"] == nlohmann::json::parse(R"([7, true, {"a": 1.5}])"));
 }
