@@ -29,7 +29,8 @@
 //   - a conv2d/dense activation followed by max pooling has its derivative taken on the
 //     pooled gradient (training), so layer_output_grad of such a layer is the gradient
 //     w.r.t. its pre-activation output;
-//   - inference convolutions may use Winograd's algorithm (rounding differs slightly).
+//   - convolutions may use Winograd's algorithm (rounding differs slightly): in inference
+//     wherever oneDNN has it, in training where it measured faster (dnnl_util.cc).
 // Threads: OpenMP's count at build time (build() sets it when threads > 0); no other
 // threads are started.  PIPE_NN_PROFILE=1 prints per-primitive times to stderr.
 //

@@ -156,6 +156,58 @@ TEST_CASE("conv2d matches a naive convolution (padding, stride, dilation, bias)"
   }
 }
 
+// ||got - want|| / ||want||: for gradients, whose scale is far below 1.
+double norm_error(const Vec& got, const Vec& want) {
+  REQUIRE(got.size() == want.size());
+  double diff = 0, ref = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    diff += (double(got[i]) - want[i]) * (double(got[i]) - want[i]);
+    ref += double(want[i]) * want[i];
+  }
+  return std::sqrt(diff / ref);
+}
+
+TEST_CASE("conv2d in training matches a naive convolution where it takes Winograd's algorithm",
+          "[nn][reference]") {
+  // 32 channels in and out over 2 x 64 x 64 output pixels: the size from which training
+  // convolutions use Winograd's algorithm (dnnl_util.cc); its rounding differs from the
+  // direct algorithm's, the results must not.
+  const int n = 2, c = 32, h = 64, w = 64, o = 32;
+  auto net = make_net(R"([{"conv": {"filters": 32, "kernel": 3, "padding": "same"}}, "flatten", {"dense": 3}])",
+                      {c, h, w}, 3, 8);
+  net->set_micro_batch(-1);
+  net->enable_input_grad(true);
+  const Vec x = random_values(static_cast<size_t>(n) * c * h * w, 9);
+  const std::vector<int32_t> y{2, 0};
+  net->forward_backward(x.data(), y.data(), n);
+  const Vec wt = net->get_param("conv2d_1.weight");
+  const Vec out = net->layer_output("conv2d_1"), dout = net->layer_output_grad("conv2d_1");
+  CHECK(norm_error(out, conv_ref(x, n, c, h, w, wt, net->get_param("conv2d_1.bias"), o, 3, 3, 1, 1, 1, 1, 1, 1,
+                                 h, w)) <= 1e-5);
+  // dW[f][ch][ky][kx] = sum dout[b][f][y][x] in[b][ch][y + ky - 1][x + kx - 1]; dIn likewise.
+  Vec dw(wt.size(), 0.0f), dx(x.size(), 0.0f);
+  std::vector<double> acc_w(wt.size(), 0.0), acc_x(x.size(), 0.0);
+  for (int b = 0; b < n; ++b)
+    for (int f = 0; f < o; ++f)
+      for (int yy = 0; yy < h; ++yy)
+        for (int xx = 0; xx < w; ++xx) {
+          const double g = dout[((b * o + f) * h + yy) * w + xx];
+          for (int ch = 0; ch < c; ++ch)
+            for (int ky = 0; ky < 3; ++ky)
+              for (int kx = 0; kx < 3; ++kx) {
+                const int iy = yy + ky - 1, ix = xx + kx - 1;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                const size_t wi = ((f * c + ch) * 3 + ky) * 3 + kx, xi = ((b * c + ch) * h + iy) * w + ix;
+                acc_w[wi] += g * x[xi];
+                acc_x[xi] += g * wt[wi];
+              }
+        }
+  std::copy(acc_w.begin(), acc_w.end(), dw.begin());
+  std::copy(acc_x.begin(), acc_x.end(), dx.begin());
+  CHECK(norm_error(net->get_grad("conv2d_1.weight"), dw) <= 1e-5);
+  CHECK(norm_error(net->input_grad(), dx) <= 1e-5);
+}
+
 TEST_CASE("pooling layers match naive pooling", "[nn][reference]") {
   const int n = 2, c = 3, h = 7, w = 6;
   const Vec x = random_values(static_cast<size_t>(n) * c * h * w, 5);
