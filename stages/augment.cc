@@ -15,7 +15,12 @@
 // shift, zoom, shear, brightness, contrast, noise, blur, elastic, erasing,
 // stroke, fill).  A list value, e.g. {rotate: [-20, -10, 10, 20]}, is a fixed
 // set: offline, every image gets one copy per value (the runes study's static
-// rotations); online, one of them is drawn each time.
+// rotations); online, one of them is drawn each time.  The ops are checked
+// when the pipeline is read; an error points at the value at fault.
+//
+// Without ops (`ops: []`, or only `fill`) there is nothing to transform:
+// online or offline, the input dataset passes through as a hard link to the
+// input artifact's file, so an empty augment stage costs nothing.
 #include "engine/posix.h"  // first: see posix.h
 #include "stages/augment.h"
 
@@ -40,12 +45,7 @@ class Augment : public Stage {
  public:
   void run(StageContext& ctx) override {
     const json& p = ctx.params();
-    image::Augmenter augmenter;
-    try {
-      augmenter = image::Augmenter(p["ops"]);
-    } catch (Error& e) {
-      throw e.at(ctx.mark("/ops"));
-    }
+    image::Augmenter augmenter(Param(p, [&ctx](const std::string& pointer) { return ctx.mark(pointer); })["ops"]);
     InputRef in = ctx.input("input");
     std::string in_file = join_path(in.dir, image::dataset_file_name(in.output));
     std::string out_file = ctx.output_path(image::dataset_file_name(""));
@@ -54,23 +54,28 @@ class Augment : public Stage {
     image::Recipe recipe;
     if (image::Recipe::load(in.dir, &recipe)) recipe.save(ctx.output_path("."));
 
-    if (p["online"].get<bool>()) {
+    bool online = p["online"].get<bool>();
+    if (online || augmenter.empty()) {
       // Artifacts are immutable, so the input file can be shared by a hard link.
       if (::link(in_file.c_str(), out_file.c_str()) != 0) {
         std::vector<size_t> all(data.size());
         for (size_t i = 0; i < all.size(); ++i) all[i] = i;
         image::write_subset(out_file, data, all);
       }
+      ctx.metric("images", static_cast<double>(data.size()));
+      if (!online) {
+        ctx.log(std::to_string(data.size()) + " images passed through: no ops");
+        return;
+      }
       json spec = {{"version", 1}, {"online", true}, {"seed", seed}, {"ops", augmenter.ops()}};
       ctx.disk().write_file(ctx.output_path("augment.json"), spec.dump(2) + "\n");
-      ctx.metric("images", static_cast<double>(data.size()));
-      ctx.log(std::to_string(data.size()) + " images, " + std::to_string(augmenter.ops().size()) +
-              " ops applied online by the train stage");
+      ctx.log(std::to_string(data.size()) + " images, " +
+              (augmenter.empty() ? std::string("no ops: nothing to apply online")
+                                 : std::to_string(augmenter.ops().size()) + " ops applied online by the train stage"));
       return;
     }
 
     int copies = p["copies"].get<int>();
-    if (copies < 0) throw ConfigError("copies must be ≥ 0").at(ctx.mark("/copies"));
     bool keep = p["keep_original"].get<bool>();
     size_t per_copy = std::max<size_t>(1, augmenter.variants());
     size_t made_per_image = static_cast<size_t>(copies) * per_copy;
@@ -109,18 +114,28 @@ class Augment : public Stage {
   }
 };
 
+void check_augment(const Param& p) {
+  if (p["copies"]->get<long long>() < 0) throw p["copies"].error("must be ≥ 0");
+  if (!p["online"]->get<bool>() && !p["keep_original"]->get<bool>() && p["copies"]->get<long long>() == 0 &&
+      !image::Augmenter(p["ops"]).empty())
+    throw p["copies"].error("leaves no image: with keep_original: false, make at least one copy");
+}
+
 }  // namespace
 
 StageKind augment_stage_kind() {
   Schema schema{{
       required(input("input", "the training set, e.g. split.train")),
       boolean("online", true, "true: transform in the train stage's loader every epoch; false: expand the set once"),
-      any("ops", json::array(), "the transforms, e.g. [ {rotate: 10}, {shift: 0.1} ]"),
+      checked(any("ops", json::array(), "the transforms, e.g. [ {rotate: 10}, {shift: 0.1} ]"),
+              [](const Param& ops) { image::Augmenter{ops}; }),
       integer("copies", 1, "offline: augmented copies per image (per value of a fixed list)"),
       boolean("keep_original", true, "offline: keep the original images"),
       integer("seed", nullptr, "seed of the transforms (default: the pipeline's seed)"),
   }};
-  return {"augment", 1, "label-preserving random transforms: online (per epoch) or offline (expanded once)",
+  schema.check = check_augment;
+  // Version 2: offline without ops passes the input through instead of copying it.
+  return {"augment", 2, "label-preserving random transforms: online (per epoch) or offline (expanded once)",
           schema, {}, true, [] { return std::make_unique<Augment>(); }};
 }
 

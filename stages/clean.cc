@@ -38,7 +38,11 @@ namespace {
 
 using json = nlohmann::json;
 
-image::CleanOptions options_from(const json& p, StageContext& ctx) {
+// The options the parameters describe; every ConfigError points at the key
+// it blames.  Runs when the pipeline is read (the schema's check) and again
+// when the stage runs.
+image::CleanOptions options_from(const Param& param) {
+  const json& p = *param;
   image::CleanOptions o;
   o.color = p["color"].get<std::string>();
   o.invert = p["invert"].get<std::string>();
@@ -53,35 +57,33 @@ image::CleanOptions options_from(const json& p, StageContext& ctx) {
   o.despeckle = p["despeckle"].get<int>();
   o.pad = p["pad"].get<int>();
   o.stroke = p["stroke"].get<double>();
-  const json& size = p["size"];
-  if (size.is_number_integer()) {
-    o.height = o.width = size.get<int>();
-  } else if (size.is_array() && size.size() == 2 && size[0].is_number_integer() && size[1].is_number_integer()) {
-    o.height = size[0].get<int>();
-    o.width = size[1].get<int>();
-  } else if (!size.is_null()) {
-    throw ConfigError("size: expected [height, width] or one number, got " + size.dump()).at(ctx.mark("/size"));
+  const Param size = param["size"];
+  auto side = [](const Param& v) {
+    if (!v->is_number_integer() || v->get<long long>() <= 0 || v->get<long long>() > 1 << 15)
+      throw v.error("expected a positive whole number of pixels, got " + v->dump());
+    return v->get<int>();
+  };
+  if (size->is_array()) {
+    if (size->size() != 2) throw size.error("expected [height, width] or one number, got " + size->dump());
+    o.height = side(size[0]);
+    o.width = side(size[1]);
+  } else if (!size->is_null() && *size != "none") {
+    o.height = o.width = side(size);
   }
-  if (!size.is_null() && (o.height <= 0 || o.width <= 0))
-    throw ConfigError("size: expected positive numbers").at(ctx.mark("/size"));
   o.fit = p["fit"].get<std::string>();
   o.center = p["center"].get<std::string>();
   o.interpolation = p["interpolation"].get<std::string>();
   o.dedupe = p["dedupe"].get<std::string>();
   o.dedupe_distance = p["dedupe_distance"].get<int>();
-  try {
-    o.check();
-  } catch (Error& e) {
-    if (e.where().empty()) e.at(ctx.mark(""));
-    throw;
-  }
+  o.check(param);
   return o;
 }
 
 class Clean : public Stage {
  public:
   void run(StageContext& ctx) override {
-    image::CleanOptions options = options_from(ctx.params(), ctx);
+    image::CleanOptions options =
+        options_from(Param(ctx.params(), [&ctx](const std::string& pointer) { return ctx.mark(pointer); }));
     InputRef in = ctx.input("input");
     auto data = image::DatasetView::open(join_path(in.dir, image::dataset_file_name(in.output)));
     Progress& progress = ctx.progress();
@@ -159,6 +161,7 @@ StageKind clean_stage_kind() {
       one_of("dedupe", {"none", "exact", "perceptual"}, "none", "remove duplicate images"),
       integer("dedupe_distance", 0, "perceptual: largest pHash distance (bits of 64) counted as a duplicate"),
   }};
+  schema.check = [](const Param& p) { options_from(p); };
   return {"clean", 2, "per-image normalisation: colour, polarity, crop, stroke width, size, duplicates", schema, {},
           false, [] { return std::make_unique<Clean>(); }};
 }

@@ -19,13 +19,24 @@
 //   images, labels       idx: the images file inside path (labels: beside it by default), or
 //                        labels as its own file when path is the images file
 //   class_names          idx: names of label values 0, 1, ... (default the numbers)
+//   label                every image of this source gets this one class (folder names and
+//                        manifest labels are ignored; files directly in path are read too), e.g.
+//                        { path: ../data/multiscript/english, label: english }
 //   prefix               prepended to every class name of this source
-//   classes              keep only these classes (names before prefix)
+//   classes              keep only these classes: a list [a, b], or a mapping {old: new} that
+//                        also renames them (two old names may share a new one); names are
+//                        those before prefix, after label_map
 //   limit_per_class      keep at most N per class (evenly spaced in listing order)
 //   label_from_filename  regex; its first group of the file name is the raw label
-//   label_map            raw label → class: a mapping, or `chars74k` (001..062 → 0-9 A-Z a-z)
+//   label_map            raw label → class: a mapping, or `chars74k` (001..062 → 0-9 A-Z a-z);
+//                        a raw label missing from it makes the file a skipped one
 //   group_from_filename  regex; its first group is the sample's group (e.g. the writer)
 //   split                train | val | test: the existing split of every sample (split by_folder)
+//
+// A class is named in this order: raw label (class folder, manifest column,
+// IDX value through class_names, or label_from_filename through label_map;
+// or the fixed label) → classes (filter, then rename) → prefix.  Every key is
+// checked before anything runs, and an error points at the offending value.
 //
 // Files that cannot be decoded or used are skipped and listed (metric `skipped`,
 // table `skipped`); a path that leaves the dataset folder (`..`, an absolute
@@ -33,6 +44,7 @@
 #include "stages/ingest.h"
 
 #include <filesystem>
+#include <regex>
 
 #include "engine/paths.h"
 #include "engine/progress.h"
@@ -47,97 +59,166 @@ namespace {
 
 using json = nlohmann::json;
 
+bool is_relative_inside(const std::string& path) {
+  fs::path rel = fs::path(path).lexically_normal();
+  return !rel.empty() && !rel.is_absolute() && *rel.begin() != "..";
+}
+
+std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// True when a key holds more than its empty default.
+bool given(const json& v) {
+  if (v.is_null()) return false;
+  if (v.is_string()) return !v.get<std::string>().empty();
+  return !(v.is_array() || v.is_object()) || !v.empty();
+}
+
+// A regex key of a source, compiled to see that it is valid and has a group.
+void check_regex(const Param& p) {
+  const std::string pattern = p->get<std::string>();
+  if (pattern.empty()) return;
+  size_t groups = 0;
+  try {
+    groups = std::regex(pattern, std::regex::ECMAScript).mark_count();
+  } catch (const std::regex_error& e) {
+    throw p.error("not a valid regular expression: " + pattern).hint(e.what());
+  }
+  if (groups == 0) throw p.error("the expression needs a group: its first group is used").hint("e.g. '^img(\\d+)-'");
+}
+
+// The source a mapping describes; every ConfigError points at the value at
+// fault.  Runs when the pipeline is read (a check of the source schema) and
+// again when the stage runs.
+image::SourceSpec source_from(const Param& p) {
+  image::SourceSpec s;
+  s.path = p["path"]->get<std::string>();
+  s.layout = p["layout"]->get<std::string>();
+  s.manifest = p["manifest"]->get<std::string>();
+  if (!is_relative_inside(s.manifest))
+    throw p["manifest"].error("'" + s.manifest + "' must be a path inside the source folder");
+  std::string images = p["images"]->get<std::string>();
+  bool is_file = fs::is_regular_file(s.path);
+  if (!images.empty()) {
+    if (is_file || !is_relative_inside(images))
+      throw p["images"].error("must name a file inside the source folder");
+    s.path = join_path(s.path, images);
+    if (s.layout == "auto") s.layout = "idx";
+  } else if (is_file && s.layout == "auto") {
+    s.layout = "idx";
+  }
+  std::string layout = image::resolve_layout(s);
+  if (layout == "idx") {
+    if (!p["labels"]->is_null()) {
+      s.labels = p["labels"]->get<std::string>();
+    } else if (is_file) {
+      throw p["path"].error("give `labels:` for an IDX images file")
+          .hint("or give the folder as path and the file as images:, so both files enter the cache key");
+    }
+  }
+  for (const auto& c : *p["class_names"]) s.class_names.push_back(c.get<std::string>());
+  if (!s.class_names.empty() && layout != "idx") throw p["class_names"].error("applies to IDX sources only");
+  for (const char* key : {"label_from_filename", "group_from_filename"}) {
+    check_regex(p[key]);
+    if (layout == "idx" && !p[key]->get<std::string>().empty())
+      throw p[key].error("applies to folder and manifest sources, not IDX");
+  }
+  s.label_from_filename = p["label_from_filename"]->get<std::string>();
+  s.group_from_filename = p["group_from_filename"]->get<std::string>();
+
+  const Param map = p["label_map"];
+  if (map->is_string() && map->get<std::string>() == "chars74k") {
+    s.label_map = image::chars74k_label_map();
+  } else if (map->is_object()) {
+    for (auto it = map->begin(); it != map->end(); ++it) s.label_map[it.key()] = text_of(it.value());
+  } else if (!map->is_null()) {
+    throw map.error("expected a mapping of raw labels to class names, or chars74k");
+  }
+
+  const Param classes = p["classes"];
+  if (classes->is_string()) {
+    s.classes.push_back(classes->get<std::string>());
+  } else if (classes->is_array()) {
+    for (size_t i = 0; i < classes->size(); ++i) {
+      if (!(*classes)[i].is_string()) throw classes[i].error("expected a class name");
+      s.classes.push_back((*classes)[i].get<std::string>());
+    }
+  } else if (classes->is_object()) {
+    for (auto it = classes->begin(); it != classes->end(); ++it) {
+      if (!it.value().is_string() || it.value().get<std::string>().empty())
+        throw classes[it.key()].error("expected the new name of class '" + it.key() + "'");
+      s.classes.push_back(it.key());
+      s.rename[it.key()] = it.value().get<std::string>();
+    }
+  } else if (!classes->is_null()) {
+    throw classes.error("expected a list of classes to keep, or a mapping {old: new} to keep and rename");
+  }
+
+  s.label = p["label"]->get<std::string>();
+  if (!s.label.empty()) {
+    for (const char* other : {"label_from_filename", "label_map", "class_names", "classes"}) {
+      if (given(*p[other]))
+        throw p["label"].error("gives every image one class, so " + std::string(other) + " has nothing to do")
+            .hint("use label alone, or name classes with " + std::string(other));
+    }
+  }
+  s.prefix = p["prefix"]->get<std::string>();
+  s.limit_per_class = p["limit_per_class"]->get<int>();
+  if (s.limit_per_class < 0) throw p["limit_per_class"].error("must be ≥ 0 (0 keeps all)");
+  s.split = p["split"]->get<std::string>();
+  if (!s.split.empty() && s.split != "train" && s.split != "val" && s.split != "test")
+    throw p["split"].error("'" + s.split + "' is not allowed").hint("allowed: train | val | test");
+  return s;
+}
+
 Schema source_schema() {
-  return Schema{{
+  Schema schema{{
       required(dir("path", "the dataset folder, or an IDX images file")),
       one_of("layout", {"auto", "folder", "manifest", "idx"}, "auto", "how the folder is organised"),
       string_field("manifest", "manifest.csv", "the CSV manifest inside path (layout manifest)"),
       string_field("images", "", "idx: the images file inside path"),
       file("labels", "idx: the labels file (default: beside the images file)"),
       list_of("class_names", string_field("class_names", nullptr, ""), json::array(), "idx: class names by label value"),
+      string_field("label", "", "one class for every image of this source"),
       string_field("prefix", "", "prepended to every class name"),
-      list_of("classes", string_field("classes", nullptr, ""), json::array(), "keep only these classes"),
+      as_text(any("classes", json::array(), "keep only these classes: [a, b], or {old: new} to rename them too")),
       integer("limit_per_class", 0, "keep at most this many images per class (0: all)"),
       string_field("label_from_filename", "", "regex: group 1 of the file name is the raw label"),
       any("label_map", nullptr, "raw label → class name: a mapping, or chars74k"),
       string_field("group_from_filename", "", "regex: group 1 of the file name is the group"),
       string_field("split", "", "the existing split of these samples: train, val or test"),
   }};
+  schema.check = [](const Param& p) { source_from(p); };
+  return schema;
 }
 
-image::SourceSpec source_from(const json& p, const std::string& pointer, StageContext& ctx) {
-  image::SourceSpec s;
-  s.path = p["path"].get<std::string>();
-  s.layout = p["layout"].get<std::string>();
-  s.manifest = p["manifest"].get<std::string>();
-  std::string images = p["images"].get<std::string>();
-  bool is_file = fs::is_regular_file(s.path);
-  if (!images.empty()) {
-    fs::path rel = fs::path(images).lexically_normal();
-    if (is_file || rel.is_absolute() || (!rel.empty() && *rel.begin() == ".."))
-      throw ConfigError("images must name a file inside the source folder").at(ctx.mark(pointer + "/images"));
-    s.path = join_path(s.path, images);
-    if (s.layout == "auto") s.layout = "idx";
-  } else if (is_file && s.layout == "auto") {
-    s.layout = "idx";
-  }
-  if (s.layout == "idx") {
-    if (!p["labels"].is_null()) {
-      s.labels = p["labels"].get<std::string>();
-    } else if (is_file) {
-      throw ConfigError("give `labels:` for an IDX images file").at(ctx.mark(pointer + "/path"))
-          .hint("or give the folder as path and the file as images:, so both files enter the cache key");
-    }
-  }
-  for (const auto& c : p["class_names"]) s.class_names.push_back(c.get<std::string>());
-  s.prefix = p["prefix"].get<std::string>();
-  for (const auto& c : p["classes"]) s.classes.push_back(c.get<std::string>());
-  s.limit_per_class = p["limit_per_class"].get<int>();
-  if (s.limit_per_class < 0) throw ConfigError("limit_per_class must be ≥ 0").at(ctx.mark(pointer + "/limit_per_class"));
-  s.label_from_filename = p["label_from_filename"].get<std::string>();
-  s.group_from_filename = p["group_from_filename"].get<std::string>();
-  const json& map = p["label_map"];
-  if (map.is_string() && map.get<std::string>() == "chars74k") {
-    s.label_map = image::chars74k_label_map();
-  } else if (map.is_object()) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const json& v = it.value();
-      s.label_map[it.key()] = v.is_string() ? v.get<std::string>() : v.dump();
-    }
-  } else if (!map.is_null()) {
-    throw ConfigError("label_map: expected a mapping of raw labels to class names, or chars74k")
-        .at(ctx.mark(pointer + "/label_map"));
-  }
-  s.split = p["split"].get<std::string>();
-  if (!s.split.empty() && s.split != "train" && s.split != "val" && s.split != "test")
-    throw ConfigError("split: '" + s.split + "' is not allowed").at(ctx.mark(pointer + "/split")).hint("train | val | test");
-  return s;
+// Exactly one of source and sources; sane limits.
+void check_ingest(const Param& p) {
+  bool one = given(*p["source"]), many = given(*p["sources"]);
+  if (one && many)
+    throw p["sources"].error("give either source or sources, not both")
+        .hint("source: { path: DIR } or sources: [ { path: DIR }, ... ]");
+  if (!one && !many)
+    throw p.error("no source given").hint("source: { path: DIR } or sources: [ { path: DIR }, ... ]");
+  if (p["max_side"]->get<int>() < 0) throw p["max_side"].error("must be ≥ 0 (0 keeps the size)");
+  double max_bad = p["max_bad_fraction"]->get<double>();
+  if (max_bad < 0 || max_bad > 1) throw p["max_bad_fraction"].error("must be between 0 and 1");
 }
 
 class Ingest : public Stage {
  public:
   void run(StageContext& ctx) override {
     const json& params = ctx.params();
-    bool one = !params["source"].is_null(), many = !params["sources"].is_null() && !params["sources"].empty();
-    if (one == many)
-      throw ConfigError(one ? "give either source or sources, not both" : "no source given")
-          .at(ctx.mark(one ? "/sources" : ""))
-          .hint("source: { path: DIR } or sources: [ { path: DIR }, ... ]");
+    Param param(params, [&ctx](const std::string& pointer) { return ctx.mark(pointer); });
+    check_ingest(param);
+    bool one = !params["source"].is_null();
     image::IngestOptions options;
-    try {
-      if (one) {
-        options.sources.push_back(source_from(params["source"], "/source", ctx));
-      } else {
-        for (size_t i = 0; i < params["sources"].size(); ++i)
-          options.sources.push_back(source_from(params["sources"][i], "/sources/" + std::to_string(i), ctx));
-      }
-      options.decode = image::decode_mode(params["decode"].get<std::string>());
-    } catch (Error& e) {
-      if (e.where().empty()) e.at(ctx.mark(one ? "/source" : "/sources"));
-      throw;
+    if (one) {
+      options.sources.push_back(source_from(param["source"]));
+    } else {
+      for (size_t i = 0; i < params["sources"].size(); ++i) options.sources.push_back(source_from(param["sources"][i]));
     }
+    options.decode = image::decode_mode(params["decode"].get<std::string>());
     options.max_side = params["max_side"].get<int>();
-    if (options.max_side < 0) throw ConfigError("max_side must be ≥ 0").at(ctx.mark("/max_side"));
     double max_bad = params["max_bad_fraction"].get<double>();
 
     Progress& progress = ctx.progress();
@@ -198,6 +279,7 @@ StageKind ingest_stage_kind() {
       integer("max_side", 0, "shrink larger images by a whole factor so the longer side fits (0: keep)"),
       number("max_bad_fraction", 0.05, "more unusable files than this fraction is an error"),
   }};
+  schema.check = check_ingest;
   return {"ingest", 2, "image files (folder, CSV manifest, IDX) into one packed dataset", schema, {}, false,
           [] { return std::make_unique<Ingest>(); }};
 }

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/error.h"
+#include "engine/schema.h"
 #include "stages/image/stroke.h"
 
 namespace pipe::image {
@@ -28,11 +29,11 @@ std::string allowed_ops() {
   return s;
 }
 
-double number(const json& v, const std::string& what) {
-  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
-  if (!v.is_number()) throw ConfigError(what + ": expected a number, got " + v.dump());
-  double x = v.get<double>();
-  if (!std::isfinite(x)) throw ConfigError(what + ": expected a finite number");
+double number(const Param& v) {
+  if (v->is_boolean()) return v->get<bool>() ? 1 : 0;
+  if (!v->is_number()) throw v.error("expected a number, got " + v->dump());
+  double x = v->get<double>();
+  if (!std::isfinite(x)) throw v.error("expected a finite number");
   return x;
 }
 
@@ -40,23 +41,24 @@ bool geometric(const std::string& name) {
   return name == "rotate" || name == "shift" || name == "zoom" || name == "shear";
 }
 
-// Parameters of a mapping-valued op; unknown keys are errors.
-void check_keys(const json& m, const std::string& op, std::initializer_list<const char*> known) {
-  for (auto it = m.begin(); it != m.end(); ++it) {
+// Parameters of a mapping-valued op; unknown keys are errors at the key.
+void check_keys(const Param& m, std::initializer_list<const char*> known) {
+  for (auto it = m->begin(); it != m->end(); ++it) {
     bool ok = false;
     std::string list;
     for (const char* k : known) {
       ok |= it.key() == k;
       list += std::string(list.empty() ? "" : ", ") + k;
     }
-    if (!ok) throw ConfigError(op + ": unknown key '" + it.key() + "'").hint("known keys: " + list);
+    if (!ok) throw m[it.key()].error("unknown key '" + it.key() + "'").hint("known keys: " + list);
   }
 }
 
-Augmenter::Op parse_op(const std::string& name, const json& v) {
+// `v` is the op's value (ops[i].name): null for a bare name, a number, a
+// list or a mapping of parameters.
+Augmenter::Op parse_op(const std::string& name, const Param& v) {
   Augmenter::Op op;
   op.name = name;
-  const std::string what = "ops: " + name;
   bool flip = name == "flip_h" || name == "flip_v";
   if (flip) op.p = 0.5;
   if (name == "erasing") {
@@ -64,7 +66,7 @@ Augmenter::Op parse_op(const std::string& name, const json& v) {
     op.range = {0.02, 0.2, 0.3, 3.3};
   }
   if (name == "elastic") op.b = 4;  // sigma
-  if (v.is_null()) {
+  if (v->is_null()) {
     // A bare name: a sensible default strength.
     if (name == "rotate") op.a = 10;
     else if (name == "shift" || name == "zoom") op.a = op.b = 0.1;
@@ -76,65 +78,74 @@ Augmenter::Op parse_op(const std::string& name, const json& v) {
     else if (name == "stroke") op.a = 1;
     return op;
   }
-  if (v.is_array()) {
-    if (name != "rotate") throw ConfigError(what + ": a list of values is only allowed for rotate");
-    if (v.empty()) throw ConfigError(what + ": the list of angles is empty");
-    for (const auto& x : v) op.values.push_back(number(x, what));
+  // Which value a range error blames: the op's own, or one of its parameters.
+  Param strength = v, second = v;
+  if (v->is_array()) {
+    if (name != "rotate") throw v.error("a list of values is only allowed for rotate");
+    if (v->empty()) throw v.error("the list of angles is empty");
+    for (size_t i = 0; i < v->size(); ++i) op.values.push_back(number(v[i]));
     return op;
   }
-  if (v.is_object()) {
-    if (v.contains("p")) op.p = number(v["p"], what + ".p");
+  if (v->is_object()) {
+    if (v->contains("p")) op.p = number(v["p"]);
     if (flip || name == "erasing") {
       if (name == "erasing") {
-        check_keys(v, what, {"p", "area", "ratio", "value"});
+        check_keys(v, {"p", "area", "ratio", "value"});
         auto pair = [&](const char* key, size_t at) {
-          if (!v.contains(key)) return;
-          const json& r = v[key];
-          if (!r.is_array() || r.size() != 2) throw ConfigError(what + "." + key + ": expected [min, max]");
-          op.range[at] = number(r[0], what + "." + key);
-          op.range[at + 1] = number(r[1], what + "." + key);
-          if (op.range[at] <= 0 || op.range[at] > op.range[at + 1])
-            throw ConfigError(what + "." + key + ": expected 0 < min ≤ max");
+          const Param r = v[key];
+          if (r->is_null()) return;
+          if (!r->is_array() || r->size() != 2) throw r.error("expected [min, max]");
+          op.range[at] = number(r[0]);
+          op.range[at + 1] = number(r[1]);
+          if (op.range[at] <= 0 || op.range[at] > op.range[at + 1]) throw r.error("expected 0 < min ≤ max");
         };
         pair("area", 0);
         pair("ratio", 2);
-        if (op.range[1] > 1) throw ConfigError(what + ".area: at most 1 (the whole image)");
-        if (v.contains("value")) op.a = number(v["value"], what + ".value");
+        if (op.range[1] > 1) throw v["area"].error("at most 1 (the whole image)");
+        if (v->contains("value")) op.a = number(v["value"]);
       } else {
-        check_keys(v, what, {"p"});
+        check_keys(v, {"p"});
       }
     } else if (name == "rotate") {
-      check_keys(v, what, {"degrees", "p"});
-      if (v.contains("degrees") && v["degrees"].is_array()) {
-        if (v["degrees"].empty()) throw ConfigError(what + ".degrees: the list of angles is empty");
-        for (const auto& x : v["degrees"]) op.values.push_back(number(x, what + ".degrees"));
-      } else if (v.contains("degrees")) {
-        op.a = number(v["degrees"], what + ".degrees");
+      check_keys(v, {"degrees", "p"});
+      const Param degrees = v["degrees"];
+      strength = degrees;
+      if (degrees->is_array()) {
+        if (degrees->empty()) throw degrees.error("the list of angles is empty");
+        for (size_t i = 0; i < degrees->size(); ++i) op.values.push_back(number(degrees[i]));
+      } else if (!degrees->is_null()) {
+        op.a = number(degrees);
       }
     } else if (name == "shift") {
-      check_keys(v, what, {"x", "y", "p"});
-      op.a = v.contains("x") ? number(v["x"], what + ".x") : 0;
-      op.b = v.contains("y") ? number(v["y"], what + ".y") : 0;
+      check_keys(v, {"x", "y", "p"});
+      strength = v["x"];
+      second = v["y"];
+      op.a = v->contains("x") ? number(v["x"]) : 0;
+      op.b = v->contains("y") ? number(v["y"]) : 0;
     } else if (name == "elastic") {
-      check_keys(v, what, {"alpha", "sigma", "p"});
-      if (v.contains("alpha")) op.a = number(v["alpha"], what + ".alpha");
-      if (v.contains("sigma")) op.b = number(v["sigma"], what + ".sigma");
-      if (op.b <= 0) throw ConfigError(what + ".sigma: must be > 0");
+      check_keys(v, {"alpha", "sigma", "p"});
+      strength = v["alpha"];
+      second = v["sigma"];
+      if (v->contains("alpha")) op.a = number(v["alpha"]);
+      if (v->contains("sigma")) op.b = number(v["sigma"]);
+      if (op.b <= 0) throw second.error("must be > 0");
     } else {
-      check_keys(v, what, {"amount", "p"});
-      if (v.contains("amount")) op.a = number(v["amount"], what + ".amount");
+      check_keys(v, {"amount", "p"});
+      strength = v["amount"];
+      if (v->contains("amount")) op.a = number(v["amount"]);
     }
   } else {
-    double x = number(v, what);
+    double x = number(v);
     if (flip || name == "erasing") op.p = x;
     else op.a = x;
     if (name == "shift") op.b = x;
   }
-  if (!(op.p >= 0 && op.p <= 1)) throw ConfigError(what + ": p must be between 0 and 1");
-  if (op.a < 0 && name != "erasing") throw ConfigError(what + ": the strength must be ≥ 0");
-  if (op.b < 0) throw ConfigError(what + ": the strength must be ≥ 0");
-  if ((name == "zoom") && op.a >= 1) throw ConfigError(what + ": must be below 1 (scale 1 ± zoom)");
-  if (name == "shear" && op.a >= 89) throw ConfigError(what + ": must be below 89 degrees");
+  const Param p = v->is_object() ? v["p"] : v;
+  if (!(op.p >= 0 && op.p <= 1)) throw p.error("p must be between 0 and 1");
+  if (op.a < 0 && name != "erasing") throw strength.error("the strength must be ≥ 0");
+  if (op.b < 0) throw second.error("the strength must be ≥ 0");
+  if ((name == "zoom") && op.a >= 1) throw strength.error("must be below 1 (scale 1 ± zoom)");
+  if (name == "shear" && op.a >= 89) throw strength.error("must be below 89 degrees");
   return op;
 }
 
@@ -147,36 +158,37 @@ cv::Matx33d about_centre(const cv::Matx22d& m, double cx, double cy, double tx =
 
 }  // namespace
 
-Augmenter::Augmenter(const json& ops) {
-  if (ops.is_null()) return;
-  if (!ops.is_array()) throw ConfigError("ops: expected a list, e.g. [ {rotate: 10}, {shift: 0.1} ]");
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const json& item = ops[i];
+Augmenter::Augmenter(const json& ops) : Augmenter(Param(ops, nullptr, "", "ops")) {}
+
+Augmenter::Augmenter(const Param& ops) {
+  if (ops->is_null()) return;
+  if (!ops->is_array()) throw ops.error("expected a list, e.g. [ {rotate: 10}, {shift: 0.1} ]");
+  for (size_t i = 0; i < ops->size(); ++i) {
+    const Param item = ops[i];
     std::string name;
-    json value;
-    if (item.is_string()) {
-      name = item.get<std::string>();
-    } else if (item.is_object() && item.size() == 1) {
-      name = item.begin().key();
-      value = item.begin().value();
+    Param value;
+    if (item->is_string()) {
+      name = item->get<std::string>();
+    } else if (item->is_object() && item->size() == 1) {
+      name = item->begin().key();
+      value = item[name];
     } else {
-      throw ConfigError("ops[" + std::to_string(i) + "]: expected an op name or a one-key mapping like {rotate: 10}")
-          .hint("ops: " + allowed_ops());
+      throw item.error("expected an op name or a one-key mapping like {rotate: 10}").hint("ops: " + allowed_ops());
     }
     if (std::find(op_names().begin(), op_names().end(), name) == op_names().end())
-      throw ConfigError("ops[" + std::to_string(i) + "]: unknown op '" + name + "'").hint("ops: " + allowed_ops());
+      throw item.error("unknown op '" + name + "'").hint("ops: " + allowed_ops());
     if (name == "fill") {
-      fill_ = number(value, "ops: fill");
-      spec_.push_back(item);
+      fill_ = number(value);
+      spec_.push_back(*item);
       continue;
     }
     Op op = parse_op(name, value);
     if (!op.values.empty()) {
-      if (variants_ > 0) throw ConfigError("ops: only one op may have a list of values");
+      if (variants_ > 0) throw item.error("only one op may have a list of values");
       variants_ = op.values.size();
     }
     ops_.push_back(op);
-    spec_.push_back(item);
+    spec_.push_back(*item);
   }
 }
 

@@ -34,6 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/schema.h"
 #include "stages/image/random.h"
 
 namespace pipe::image {
@@ -41,7 +42,9 @@ namespace pipe::image {
 class Augmenter {
  public:
   Augmenter() = default;
-  // Throws ConfigError naming the op at fault.
+  // Throws ConfigError naming the op at fault ("ops[1].shift: ..."), at its
+  // position when `ops` carries positions (the stage's parameters).
+  explicit Augmenter(const Param& ops);
   explicit Augmenter(const nlohmann::json& ops);
   // The augmenter of an `augment` artifact folder (its augment.json).
   static Augmenter load(const std::string& augment_json_file);

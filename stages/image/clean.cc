@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/error.h"
+#include "engine/schema.h"
 #include "stages/image/parallel.h"
 #include "stages/image/stroke.h"
 
@@ -294,12 +295,17 @@ cv::Mat inverted_copy(const cv::Mat& m) {
 }  // namespace
 
 void CleanOptions::check() const {
-  auto allowed = [](const std::string& key, const std::string& v, std::initializer_list<const char*> choices) {
+  json none;
+  check(Param(none));
+}
+
+void CleanOptions::check(const Param& p) const {
+  auto allowed = [&](const char* key, const std::string& v, std::initializer_list<const char*> choices) {
     for (const char* c : choices)
       if (v == c) return;
     std::string list;
     for (const char* c : choices) list += std::string(list.empty() ? "" : " | ") + c;
-    throw ConfigError(key + ": '" + v + "' is not allowed").hint("allowed: " + list);
+    throw p[key].error("'" + v + "' is not allowed").hint("allowed: " + list);
   };
   allowed("color", color, {"gray", "rgb"});
   allowed("invert", invert, {"auto", "true", "false"});
@@ -308,21 +314,21 @@ void CleanOptions::check() const {
   allowed("crop", crop, {"content", "center", "none"});
   allowed("fit", fit, {"pad", "stretch"});
   allowed("center", center, {"box", "mass"});
+  allowed("interpolation", interpolation, {"area", "linear", "nearest", "cubic"});
   allowed("dedupe", dedupe, {"none", "exact", "perceptual"});
-  interpolation_flag(interpolation);
-  if (color == "rgb" && binarize != "none") throw ConfigError("binarize needs color: gray");
-  if (color == "rgb" && stroke > 0) throw ConfigError("stroke needs color: gray");
-  if (stroke < 0) throw ConfigError("stroke must be ≥ 0 (0 keeps the stroke width)");
+  if (color == "rgb" && binarize != "none") throw p["binarize"].error("needs color: gray");
+  if (color == "rgb" && stroke > 0) throw p["stroke"].error("needs color: gray");
+  if (stroke < 0) throw p["stroke"].error("must be ≥ 0 (0 keeps the stroke width)");
   if ((height > 0) != (width > 0) || height < 0 || width < 0)
-    throw ConfigError("size must be two positive integers [height, width]");
+    throw p["size"].error("must be two positive integers [height, width]");
   if (pad < 0 || (height > 0 && (2 * pad >= height || 2 * pad >= width)))
-    throw ConfigError("pad must leave room for the image").hint("0 ≤ 2·pad < each side of size");
-  if (crop_threshold < -1 || crop_threshold > 255) throw ConfigError("crop_threshold must be 0..255, or -1 for Otsu");
+    throw p["pad"].error("must leave room for the image").hint("0 ≤ 2·pad < each side of size");
+  if (crop_threshold < -1 || crop_threshold > 255) throw p["threshold"].error("must be 0..255, or -1 for Otsu");
   if (adaptive_block != 0 && (adaptive_block < 3 || adaptive_block % 2 == 0))
-    throw ConfigError("adaptive_block must be an odd number ≥ 3 (or 0 for automatic)");
-  if (illumination_kernel < 0) throw ConfigError("illumination_kernel must be ≥ 0");
-  if (despeckle < 0) throw ConfigError("despeckle must be ≥ 0 (pixels; 0: off)");
-  if (dedupe_distance < 0 || dedupe_distance > 64) throw ConfigError("dedupe_distance must be 0..64");
+    throw p["adaptive_block"].error("must be an odd number ≥ 3 (or 0 for automatic)");
+  if (illumination_kernel < 0) throw p["illumination_kernel"].error("must be ≥ 0");
+  if (despeckle < 0) throw p["despeckle"].error("must be ≥ 0 (pixels; 0: off)");
+  if (dedupe_distance < 0 || dedupe_distance > 64) throw p["dedupe_distance"].error("must be 0..64");
 }
 
 bool background_is_light(const cv::Mat& gray) {

@@ -27,6 +27,10 @@
 
 #include "stages/image/dataset.h"
 
+namespace pipe {
+class Param;
+}
+
 namespace pipe::image {
 
 struct CleanOptions {
@@ -50,8 +54,11 @@ struct CleanOptions {
   std::string dedupe = "none";        // none | exact | perceptual
   int dedupe_distance = 0;            // perceptual: max Hamming distance of the 64-bit pHash
 
-  // Throws ConfigError for values or combinations that make no sense.
+  // Throws ConfigError for values or combinations that make no sense.  With
+  // the stage's parameters, the error points at the YAML key it blames
+  // (`threshold` for crop_threshold, `size` for height and width).
   void check() const;
+  void check(const Param& params) const;
 };
 
 struct CleanedImage {

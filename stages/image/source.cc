@@ -109,7 +109,7 @@ void list_folder(const SourceSpec& spec, const fs::path& root, std::vector<Raw>*
     if (hidden(name)) continue;
     if (e.is_symlink()) check_inside(root, e.path(), name, spec.path);
     if (e.is_directory()) classes.push_back(name);
-    else if (!spec.label_from_filename.empty()) loose.push_back({name, e.is_regular_file()});
+    else if (!spec.label_from_filename.empty() || !spec.label.empty()) loose.push_back({name, e.is_regular_file()});
   }
   std::sort(classes.begin(), classes.end());
   std::sort(loose.begin(), loose.end(), [](const File& a, const File& b) { return a.name < b.name; });
@@ -119,7 +119,7 @@ void list_folder(const SourceSpec& spec, const fs::path& root, std::vector<Raw>*
   }
   if (classes.empty() && loose.empty())
     throw Error("no class folders in the dataset folder").at(spec.path)
-        .hint("the folder layout is root/<class>/<file> (or root/<file> with label_from_filename)");
+        .hint("the folder layout is root/<class>/<file> (or root/<file> with label or label_from_filename)");
   for (const auto& cls : classes) {
     fs::path dir = root / cls;
     std::vector<File> files;
@@ -178,7 +178,7 @@ void list_manifest(const SourceSpec& spec, const fs::path& root, std::vector<Raw
         else if (h == "group") group_col = static_cast<int>(i);
         else if (h == "split") split_col = static_cast<int>(i);
       }
-      if (path_col < 0 || label_col < 0)
+      if (path_col < 0 || (label_col < 0 && spec.label.empty()))
         throw Error("the manifest header must name the columns path and label").at(at)
             .hint("e.g. `path,label` (optional columns: group, split)");
       columns = fields.size();
@@ -210,7 +210,8 @@ void list_manifest(const SourceSpec& spec, const fs::path& root, std::vector<Raw
       st = fs::status(full, ec);
     }
     std::string split = split_col >= 0 ? trim(fields[split_col]) : spec.split;
-    Raw r{rel.generic_string(), full.string(), trim(fields[label_col]), group_col >= 0 ? trim(fields[group_col]) : "", split};
+    Raw r{rel.generic_string(), full.string(), label_col >= 0 ? trim(fields[label_col]) : "",
+          group_col >= 0 ? trim(fields[group_col]) : "", split};
     if (!fs::exists(st)) {
       rejected->push_back({r.rel, "file not found"});
       continue;
@@ -246,8 +247,8 @@ std::string resolve_layout(const SourceSpec& spec) {
 }
 
 bool map_label(const SourceSpec& spec, const std::string& raw, std::string* label, std::string* reason) {
-  std::string name = raw;
-  if (!spec.label_map.empty()) {
+  std::string name = spec.label.empty() ? raw : spec.label;
+  if (spec.label.empty() && !spec.label_map.empty()) {
     auto it = spec.label_map.find(raw);
     if (it == spec.label_map.end() && !raw.empty() &&
         std::all_of(raw.begin(), raw.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -269,6 +270,8 @@ bool map_label(const SourceSpec& spec, const std::string& raw, std::string* labe
     reason->clear();
     return false;
   }
+  auto renamed = spec.rename.find(name);
+  if (renamed != spec.rename.end()) name = renamed->second;
   if (name.empty()) {
     *reason = "empty label";
     return false;

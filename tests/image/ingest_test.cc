@@ -195,6 +195,69 @@ TEST_CASE("with labels from file names, files may sit directly in the folder", "
   CHECK(r.data.samples[1].path == "img002-001.png");
 }
 
+TEST_CASE("a fixed label names every image of a source, loose files included", "[ingest]") {
+  TempDir tmp;
+  for (int i = 0; i < 3; ++i)
+    write_png(tmp.file("english/img00" + std::to_string(i) + "-001.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(i)));
+  make_folder(tmp, "english/extra", {"ignored"}, 1);  // english/extra/ignored/0.png: two levels down, a folder
+  write_png(tmp.file("english/sub/one.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(9)));
+  make_folder(tmp, "arabic", {"letters"}, 2);
+  SourceSpec en = folder(tmp.path() + "/english"), ar = folder(tmp.path() + "/arabic");
+  en.label = "english";
+  ar.label = "arabic";
+  IngestResult r = run({en, ar});
+  CHECK(r.data.classes == std::vector<std::string>{"arabic", "english"});
+  REQUIRE(r.data.samples.size() == 6);
+  std::vector<std::string> paths;
+  for (const auto& smp : r.data.samples) paths.push_back(smp.path);
+  CHECK(paths == std::vector<std::string>{"img000-001.png", "img001-001.png", "img002-001.png", "sub/one.png",
+                                          "letters/0.png", "letters/1.png"});
+  CHECK(r.data.samples[3].label == 1);  // folder names are ignored
+  CHECK(r.data.samples[4].label == 0);
+  REQUIRE(r.skipped.size() == 1);
+  CHECK(r.skipped[0].path == "extra/ignored");
+
+  // limit_per_class counts the one class; a prefix still applies.
+  en.limit_per_class = 2;
+  en.prefix = "x_";
+  r = run({en});
+  CHECK(r.data.classes == std::vector<std::string>{"x_english"});
+  CHECK(r.data.samples.size() == 2);
+
+  // A manifest needs no label column then.
+  SourceSpec m = folder(tmp.path() + "/arabic");
+  m.layout = "manifest";
+  m.label = "arabic";
+  write_bytes(tmp.file("arabic/manifest.csv"), "path\nletters/1.png\n");
+  r = run({m});
+  REQUIRE(r.data.samples.size() == 1);
+  CHECK(r.data.classes == std::vector<std::string>{"arabic"});
+}
+
+TEST_CASE("classes as a mapping keeps and renames, several old names may merge", "[ingest]") {
+  TempDir tmp;
+  make_folder(tmp, "data", {"a", "b", "c", "d"}, 2);
+  SourceSpec s = folder(tmp.path() + "/data");
+  s.classes = {"a", "b", "d"};
+  s.rename = {{"a", "vowel"}, {"b", "consonant"}, {"d", "consonant"}};
+  s.prefix = "p_";
+  IngestResult r = run({s});
+  CHECK(r.data.classes == std::vector<std::string>{"p_consonant", "p_vowel"});
+  REQUIRE(r.data.samples.size() == 6);
+  CHECK(r.skipped.empty());  // c is left out, not a bad file
+  std::vector<int> labels;
+  for (const auto& smp : r.data.samples) labels.push_back(smp.label);
+  CHECK(labels == std::vector<int>{1, 1, 0, 0, 0, 0});
+  CHECK(r.data.samples[4].path == "d/0.png");
+
+  // limit_per_class applies to the renamed classes: at most 3 consonants, evenly spaced.
+  s.limit_per_class = 3;
+  r = run({s});
+  std::vector<std::string> paths;
+  for (const auto& smp : r.data.samples) paths.push_back(smp.path);
+  CHECK(paths == std::vector<std::string>{"a/0.png", "a/1.png", "b/0.png", "b/1.png", "d/0.png"});
+}
+
 TEST_CASE("several sources make one dataset", "[ingest]") {
   TempDir tmp;
   make_folder(tmp, "one", {"x", "y"}, 2);
