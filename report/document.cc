@@ -1,7 +1,9 @@
 #include "report/document.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "engine/error.h"
 #include "report/html.h"
@@ -108,6 +110,36 @@ std::vector<std::string> write_report(const Report& report, const std::string& d
   written.push_back((fs::path(dir) / "report.md").string());
   write_file(fs::path(dir) / "report.html", html_document(report));
   written.push_back((fs::path(dir) / "report.html").string());
+  return written;
+}
+
+std::vector<std::string> copy_report(const std::string& from, const std::string& to, const std::string& note) {
+  if (!fs::is_regular_file(fs::path(from) / "report.html"))
+    throw Error("no report to copy: report.html is missing").at(from);
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) throw Error("cannot create the report folder: " + ec.message()).at(to);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(from, ec))
+    if (e.is_regular_file()) files.push_back(e.path());
+  if (ec) throw Error("cannot list the report folder: " + ec.message()).at(from);
+  // Figures first and the documents last, as write_report does: a reader
+  // who finds report.html finds what it links to.
+  auto is_document = [](const fs::path& p) { return p.extension() == ".html" || p.extension() == ".md"; };
+  std::sort(files.begin(), files.end(), [&](const fs::path& a, const fs::path& b) {
+    return is_document(a) != is_document(b) ? is_document(b) : a.filename() < b.filename();
+  });
+  std::vector<std::string> written;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) throw Error("cannot read report file").at(f.string());
+    std::string name = f.filename().string();
+    if (!note.empty() && name == "report.html") bytes = html_with_note(bytes, note);
+    if (!note.empty() && name == "report.md") bytes = markdown_with_note(bytes, note);
+    write_file(fs::path(to) / name, bytes);
+    written.push_back((fs::path(to) / name).string());
+  }
   return written;
 }
 

@@ -49,4 +49,9 @@ struct Report {
 // and image beside it into `dir` (created if missing).  Returns the paths written.
 std::vector<std::string> write_report(const Report& report, const std::string& dir);
 
+// Copies the report written into `from` (by write_report) to `to`, with
+// `note` (unless empty) first in report.html and report.md — for a report
+// that another run reuses, saying whose it is.  Returns the paths written.
+std::vector<std::string> copy_report(const std::string& from, const std::string& to, const std::string& note);
+
 }  // namespace pipe::report

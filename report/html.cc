@@ -184,4 +184,11 @@ std::string html_document(const Report& r) {
   return out;
 }
 
+std::string html_with_note(const std::string& html, const std::string& note) {
+  std::string block = "<p class=\"note\">" + html_escape(note) + "</p>\n";
+  size_t at = html.find("<main>\n");
+  if (at == std::string::npos) return block + html;
+  return html.substr(0, at + 7) + block + html.substr(at + 7);
+}
+
 }  // namespace pipe::report

@@ -11,6 +11,8 @@
 namespace pipe::report {
 
 std::string html_document(const Report& report);
+// An html_document() with `note` shown first, above the sections.
+std::string html_with_note(const std::string& html, const std::string& note);
 
 // An SVG document ready to sit inside HTML: no XML declaration, every id and
 // reference to it prefixed with `prefix`.

@@ -60,4 +60,11 @@ std::string markdown_document(const Report& r, std::vector<ReportFile>* files) {
   return out;
 }
 
+std::string markdown_with_note(const std::string& md, const std::string& note) {
+  std::string block = "> **Note:** " + escape(note) + "\n\n";
+  size_t at = md.find("\n## ");
+  if (at == std::string::npos) return md + "\n" + block;
+  return md.substr(0, at + 1) + block + md.substr(at + 1);
+}
+
 }  // namespace pipe::report

@@ -16,5 +16,7 @@ struct ReportFile {
 
 // The Markdown text; the PNG files it links to are appended to `files`.
 std::string markdown_document(const Report& report, std::vector<ReportFile>* files);
+// A markdown_document() with `note` shown first, below the title.
+std::string markdown_with_note(const std::string& markdown, const std::string& note);
 
 }  // namespace pipe::report

@@ -6,6 +6,8 @@
 // that changed, McNemar's exact test and a paired bootstrap CI of the
 // accuracy difference when runs were scored on the same test set (refused,
 // with the reason, otherwise), and mean ± std over the seeds of a variant.
+// Parameters are those each run recorded in the store as it ran (so editing
+// the YAML file afterwards changes nothing here).
 // A RUN is an id, a unique id prefix or a name; a YAML file stands for the
 // latest run of each run it defines (every variant, seed and grid point).
 // Options: --resamples N (bootstrap, default 10000), --seed S (default 1).

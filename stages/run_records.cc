@@ -127,7 +127,59 @@ RunRecords load_run_records(const Store& store, const RunRecord& run) {
   return r;
 }
 
-std::map<std::string, std::string> run_parameters(const RunRecord& run, std::string* note) {
+namespace {
+
+// A parameter value as YAML flow text: strings bare (the empty one quoted),
+// lists and mappings inline.
+std::string flow(const json& v) {
+  if (v.is_string()) return v.get<std::string>().empty() ? "\"\"" : v.get<std::string>();
+  std::string out;
+  if (v.is_array()) {
+    for (const auto& e : v) out += (out.empty() ? "" : ", ") + flow(e);
+    return "[" + out + "]";
+  }
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      out += (out.empty() ? "" : ", ") + it.key() + ": " + flow(it.value());
+    return "{" + out + "}";
+  }
+  return v.dump();
+}
+
+void flatten(const std::string& name, const json& v, std::map<std::string, std::string>* out) {
+  if (!v.is_object() || v.empty()) {
+    (*out)[name] = flow(v);
+    return;
+  }
+  for (auto it = v.begin(); it != v.end(); ++it) flatten(name + "." + it.key(), it.value(), out);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> run_parameters(const Store& store, const RunRecord& run, std::string* note) {
+  std::map<std::string, std::string> params;
+  bool recorded = false;
+  for (const auto& s : store.stage_runs(run.id)) {
+    if (!s.params.is_object()) continue;
+    recorded = true;
+    for (auto it = s.params.begin(); it != s.params.end(); ++it)
+      flatten(s.stage_id + "." + it.key(), it.value(), &params);
+  }
+  if (!recorded) {
+    std::string why;
+    params = file_parameters(run, &why);
+    if (why.empty())
+      why = "parameters read again from " + display_path(run.file) +
+            ": the run was recorded before pipe kept them, and the file may have changed since";
+    if (note) *note = why;
+    return params;
+  }
+  params["seed"] = std::to_string(run.seed);
+  if (note) note->clear();
+  return params;
+}
+
+std::map<std::string, std::string> file_parameters(const RunRecord& run, std::string* note) {
   std::map<std::string, std::string> params;
   std::string why;
   try {
@@ -183,7 +235,7 @@ report::CompareRun compare_run(const Store& store, const RunRecord& run) {
   c.seed = run.seed;
   c.group = seed_group(run);
   std::string note;
-  c.params = run_parameters(run, &note);
+  c.params = run_parameters(store, run, &note);
   for (const char* k : {"accuracy", "macro_f1", "weighted_f1", "top_k_accuracy", "loss", "ece"})
     c.metrics[k] = number(rec.eval_metrics, k);
   c.metrics["train_seconds"] = number(rec.train_metrics, "seconds");
@@ -237,7 +289,7 @@ report::RunReportInput run_report_input(const Store& store, const RunRecord& run
     in.stages.push_back({s.stage_id, s.kind, s.kind == "report" && s.status == "running" ? "writing this report" : s.status,
                          s.seconds, s.key});
   std::string param_note;
-  for (const auto& [k, v] : run_parameters(run, &param_note)) in.parameters.push_back({k, v});
+  for (const auto& [k, v] : run_parameters(store, run, &param_note)) in.parameters.push_back({k, v});
   if (!param_note.empty()) in.parameters.push_back({"note", param_note});
   if (run.env.is_object())
     for (auto it = run.env.begin(); it != run.env.end(); ++it) in.environment.push_back({it.key(), text(it.value())});

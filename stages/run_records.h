@@ -32,10 +32,17 @@ struct RunRecords {
 
 RunRecords load_run_records(const Store& store, const RunRecord& run);
 
-// The run's stage parameters, "stage.key" -> value as YAML flow text, read
-// from the file it ran with its overrides applied, plus "seed".  When that
-// file cannot be read any more, only the recorded overrides, and `note` says so.
-std::map<std::string, std::string> run_parameters(const RunRecord& run, std::string* note = nullptr);
+// The run's stage parameters as the store recorded them when it ran,
+// "stage.key" -> value as YAML flow text (nested mappings flattened, as
+// --set names them: "train.optimizer.adam.lr"), plus "seed".  Runs recorded
+// before the store kept parameters fall back to file_parameters(), and
+// `note` says so.
+std::map<std::string, std::string> run_parameters(const Store& store, const RunRecord& run,
+                                                  std::string* note = nullptr);
+// The parameters re-read from the file the run ran, with its overrides
+// applied (the file may have changed since).  When it cannot be read any
+// more, only the recorded overrides, and `note` says so.
+std::map<std::string, std::string> file_parameters(const RunRecord& run, std::string* note = nullptr);
 
 // Runs that differ only by seed share a group: "<experiment>/<variant>"
 // (plus "/p<i>" for a grid point), else the run's name without "/seed<N>".

@@ -138,6 +138,37 @@ TEST_CASE("a report renders to self-contained html and to markdown with png file
   if (!std::getenv("PIPE_FIGURE_DIR")) fs::remove_all(dir);
 }
 
+TEST_CASE("a copied report says whose it is and is otherwise the same", "[html]") {
+  Report r = sample_report();
+  fs::path from = temp_dir("copy_from"), to = temp_dir("copy_to"), plain = temp_dir("copy_plain");
+  write_report(r, from.string());
+  std::string note = "This is the report of run a <1>, copied for run a#2.";
+  auto written = copy_report(from.string(), to.string(), note);
+  CHECK(written.size() == 6);
+  // The documents last, after the figures they link to.
+  CHECK((written.back() == (to / "report.html").string() || written.back() == (to / "report.md").string()));
+  std::string html = slurp(from / "report.html"), copied = slurp(to / "report.html");
+  std::string block = "<p class=\"note\">This is the report of run a &lt;1&gt;, copied for run a#2.</p>\n";
+  size_t at = copied.find(block);
+  REQUIRE(at != std::string::npos);
+  CHECK(at == copied.find("<main>\n") + 7);  // above the first section
+  CHECK(copied.substr(0, at) + copied.substr(at + block.size()) == html);
+  std::string md = slurp(to / "report.md");
+  size_t md_note = md.find("> **Note:** This is the report of run a \\<1>, copied for run a#2.\n\n");
+  REQUIRE(md_note != std::string::npos);
+  CHECK(md_note < md.find("## "));
+  CHECK(md_note > md.find("# Report: "));
+  CHECK(slurp(to / "confusion_counts.png") == slurp(from / "confusion_counts.png"));
+  // No note: the same bytes.
+  copy_report(from.string(), plain.string(), "");
+  CHECK(slurp(plain / "report.html") == html);
+  CHECK(slurp(plain / "report.md") == slurp(from / "report.md"));
+  // Nothing to copy is an error that names the folder.
+  CHECK_THROWS_WITH(copy_report((from / "none").string(), to.string(), note),
+                    Catch::Contains("report.html is missing"));
+  for (const auto& d : {from, to, plain}) fs::remove_all(d);
+}
+
 TEST_CASE("tables render aligned text, markdown, csv and json", "[table]") {
   DataTable t;
   t.header = {"metric", "a", "b", "Δ b"};

@@ -263,7 +263,7 @@ TEST_CASE("seed groups and parameters of runs", "[report]") {
   r.seed = 7;
   r.overrides = {{"train.epochs", 3}};
   std::string note;
-  auto params = pipe::run_parameters(r, &note);
+  auto params = pipe::file_parameters(r, &note);
   CHECK(params.at("train.epochs") == "3");
   CHECK(params.at("seed") == "7");
   CHECK(note.find("overrides only") != std::string::npos);
