@@ -2,9 +2,12 @@
 // runes, the cache, `pipe samples`, and re-running when a source file changes.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -106,4 +109,98 @@ TEST_CASE("a changed source file re-runs ingest and the stages after it", "[data
   auto after = statuses(f, "small");
   CHECK(after["ingest"] == "ran");
   CHECK(after["clean"] == "ran");
+}
+
+namespace {
+
+// A few runes of each of three classes copied into `dir`.
+void copy_runes(const Folder& f, const std::string& dir, int per_class) {
+  for (const char* rune : {"ar", "fe", "ur"}) {
+    int k = 0;
+    for (const auto& e : fs::directory_iterator(std::string(PIPE_SOURCE_DIR) + "/data/runes/" + rune))
+      if (k++ < per_class)
+        fs::copy_file(e.path(), f.at(dir + "/" + rune + "/" + e.path().filename().string()));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("errors in nested keys give their line and column, and nothing runs", "[data][cli]") {
+  Folder f;
+  copy_runes(f, "runes", 2);
+  auto run_with = [&](const std::string& stages) {
+    std::ofstream(f.at("p.yaml")) << "name: nested\nstages:\n"
+                                     "  - id: ingest\n"
+                                     "    kind: ingest\n" + stages;
+    return pipe_cmd(f, "run " + f.path() + "/p.yaml");
+  };
+  const std::string where = "pipe: error: " + f.path() + "/p.yaml:";
+  Result layout = run_with("    source: { path: runes, layout: manfest }\n");
+  CHECK(layout.code == 2);
+  CHECK(layout.err == where + "5:36: stage 'ingest': source.layout: 'manfest' is not allowed\n"
+                              "  allowed: auto | folder | manifest | idx\n");
+  Result key = run_with("    sources:\n      - { path: runes }\n      - { path: runes, prefx: r_ }\n");
+  CHECK(key.code == 2);
+  CHECK(key.err == where + "7:24: stage 'ingest': sources[1]: unknown key 'prefx' (did you mean 'prefix'?)\n"
+                           "  known keys in sources[1]: path, layout, manifest, images, labels, class_names, label, "
+                           "prefix, classes, limit_per_class, label_from_filename, label_map, group_from_filename, "
+                           "split\n");
+  Result missing = run_with("    source: { path: ../nope, layout: manifest }\n");
+  CHECK(missing.code == 2);
+  CHECK(missing.err.rfind(where + "5:21: stage 'ingest': ", 0) == 0);
+  CHECK(missing.err.find("no such file or folder") != std::string::npos);
+  Result op = run_with("    source: { path: runes }\n"
+                       "  - { id: augment, kind: augment, input: ingest, ops: [ {rotate: 10}, {zoom: 2} ] }\n");
+  CHECK(op.code == 2);
+  CHECK(op.err == where + "6:78: stage 'augment': ops[1].zoom: must be below 1 (scale 1 ± zoom)\n");
+  Result clean = run_with("    source: { path: runes }\n"
+                          "  - { id: clean, kind: clean, input: ingest, size: [28, 0] }\n");
+  CHECK(clean.code == 2);
+  CHECK(clean.err == where + "6:57: stage 'clean': size[1]: expected a positive whole number of pixels, got 0\n");
+  // None of these ran anything.
+  Result runs = pipe_cmd(f, "runs --format json");
+  CHECK(json::parse(runs.out).empty());
+}
+
+TEST_CASE("every source of an ingest enters its cache key", "[data][cli]") {
+  Folder f;
+  copy_runes(f, "one", 3);
+  copy_runes(f, "two", 3);
+  std::ofstream(f.at("p.yaml")) << "name: two_sources\nstages:\n"
+                                   "  - id: ingest\n"
+                                   "    kind: ingest\n"
+                                   "    sources: [ { path: one, prefix: a_ }, { path: two, prefix: b_ } ]\n";
+  REQUIRE(pipe_cmd(f, "run " + f.path() + "/p.yaml").code == 0);
+  REQUIRE(pipe_cmd(f, "run " + f.path() + "/p.yaml").code == 0);
+  CHECK(statuses(f, "two_sources")["ingest"] == "cached");
+  // A file of the first source changes (same size): ingest runs again.
+  std::string victim;
+  for (const auto& e : fs::directory_iterator(f.path() + "/one/fe")) victim = e.path().string();
+  cv::Mat img = cv::imread(victim, cv::IMREAD_GRAYSCALE);
+  cv::bitwise_not(img, img);
+  cv::imwrite(victim, img);
+  REQUIRE(pipe_cmd(f, "run " + f.path() + "/p.yaml").code == 0);
+  CHECK(statuses(f, "two_sources")["ingest"] == "ran");
+}
+
+TEST_CASE("an augment stage without ops costs no copy of the data", "[data][cli]") {
+  Folder f;
+  copy_runes(f, "runes", 4);
+  std::ofstream(f.at("p.yaml")) << "name: no_ops\nstages:\n"
+                                   "  - { id: ingest, kind: ingest, source: { path: runes } }\n"
+                                   "  - { id: augment, kind: augment, input: ingest, online: false, ops: [] }\n";
+  REQUIRE(pipe_cmd(f, "run " + f.path() + "/p.yaml").code == 0);
+  Result shown = pipe_cmd(f, "show no_ops --format json");
+  REQUIRE(shown.code == 0);
+  std::map<std::string, std::string> keys;
+  json stages = json::parse(shown.out)["stages"];
+  for (const auto& s : stages) keys[s["id"].get<std::string>()] = s["key"].get<std::string>();
+  auto inode = [&](const std::string& stage) {
+    struct stat st;
+    std::string file = f.path() + "/results/artifacts/" + keys[stage] + "/dataset.bin";
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    return std::make_pair(st.st_ino, st.st_nlink);
+  };
+  CHECK(inode("augment").first == inode("ingest").first);
+  CHECK(inode("augment").second == 2);
 }
