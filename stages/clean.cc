@@ -13,7 +13,8 @@
 //     crop: content            # content (bounding box of the ink) | center (central square) | none
 //     threshold: -1            # ink threshold 0..255 for crop and stroke; -1: Otsu per image
 //     despeckle: 0             # ink blobs smaller than this many pixels (as decoded) become background
-//     stroke: 2.5              # redraw the skeleton with a round pen this wide (output pixels); 0: keep
+//     stroke: 2.5              # normalise the stroke width to this many output pixels; 0: keep
+//     stroke_mode: redraw      # redraw: the skeleton with a round pen | adjust: dilate/erode the ink itself
 //     size: [28, 28]           # [height, width] or one number; none: keep each image's size
 //     pad: 2                   # output pixels kept free on each side
 //     fit: pad                 # pad: keep the aspect ratio, centre, fill with background | stretch
@@ -153,7 +154,9 @@ StageKind clean_stage_kind() {
       integer("threshold", -1, "ink threshold 0..255 for crop and stroke (-1: Otsu per image)"),
       integer("despeckle", 0, "ink blobs smaller than this many pixels become background (0: off)"),
       integer("pad", 0, "output pixels kept free on each side"),
-      number("stroke", 0, "redraw strokes with a round pen this many output pixels wide (0: keep)"),
+      number("stroke", 0, "normalise the stroke width to this many output pixels (0: keep)"),
+      one_of("stroke_mode", {"redraw", "adjust"}, "redraw",
+             "redraw: skeleton drawn with a round pen; adjust: the ink dilated or eroded to the width"),
       any("size", nullptr, "[height, width] or one number (none: keep sizes)"),
       one_of("fit", {"pad", "stretch"}, "pad", "pad: keep the aspect ratio; stretch: plain resize"),
       one_of("center", {"box", "mass"}, "box", "centre the ink's bounding box or its centre of mass"),

@@ -18,7 +18,7 @@ namespace {
 using json = nlohmann::json;
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names{"flip_h", "flip_v", "rotate", "shift",  "zoom",    "shear", "brightness",
+  static const std::vector<std::string> names{"flip_h", "flip_v", "rotate", "shift",  "zoom",    "aspect", "shear", "brightness",
                                               "contrast", "noise", "blur", "elastic", "erasing", "stroke", "fill"};
   return names;
 }
@@ -38,7 +38,7 @@ double number(const Param& v) {
 }
 
 bool geometric(const std::string& name) {
-  return name == "rotate" || name == "shift" || name == "zoom" || name == "shear";
+  return name == "rotate" || name == "shift" || name == "zoom" || name == "aspect" || name == "shear";
 }
 
 // Parameters of a mapping-valued op; unknown keys are errors at the key.
@@ -69,7 +69,7 @@ Augmenter::Op parse_op(const std::string& name, const Param& v) {
   if (v->is_null()) {
     // A bare name: a sensible default strength.
     if (name == "rotate") op.a = 10;
-    else if (name == "shift" || name == "zoom") op.a = op.b = 0.1;
+    else if (name == "shift" || name == "zoom" || name == "aspect") op.a = op.b = 0.1;
     else if (name == "shear") op.a = 10;
     else if (name == "brightness" || name == "contrast") op.a = 0.2;
     else if (name == "noise") op.a = 0.05;
@@ -145,6 +145,7 @@ Augmenter::Op parse_op(const std::string& name, const Param& v) {
   if (op.a < 0 && name != "erasing") throw strength.error("the strength must be ≥ 0");
   if (op.b < 0) throw second.error("the strength must be ≥ 0");
   if ((name == "zoom") && op.a >= 1) throw strength.error("must be below 1 (scale 1 ± zoom)");
+  if ((name == "aspect") && op.a >= 1) throw strength.error("must be below 1 (width/height ratio × (1 ± aspect))");
   if (name == "shear" && op.a >= 89) throw strength.error("must be below 89 degrees");
   return op;
 }
@@ -255,6 +256,10 @@ void Augmenter::run(const uint8_t* in, int h, int w, int c, uint8_t* out, long v
       } else if (op.name == "zoom") {
         double s = uniform(rng, 1 - op.a, 1 + op.a);
         m = cv::Matx22d(s, 0, 0, s);
+      } else if (op.name == "aspect") {
+        // Width and height scaled in opposite directions: the area stays.
+        double k = std::sqrt(uniform(rng, 1 - op.a, 1 + op.a));
+        m = cv::Matx22d(k, 0, 0, 1 / k);
       } else {  // shear
         double t = std::tan(uniform(rng, -op.a, op.a) * M_PI / 180);
         m = cv::Matx22d(1, t, 0, 1);

@@ -6,12 +6,14 @@
 // number) or a mapping of its parameters (any op also takes `p`, the
 // probability it is applied; default 1, flips 0.5).  Strength 0 leaves the
 // pixels unchanged.  Ops run in the order given; consecutive geometric ops
-// (rotate, shift, zoom, shear) are composed into one affine warp.
+// (rotate, shift, zoom, aspect, shear) are composed into one affine warp.
 //
 //   flip_h, flip_v   p (a number is p)                          mirror left-right / top-bottom
 //   rotate           degrees: ±d uniform, or a list [-20, -10, 10, 20] (one of them)
 //   shift            fraction of the size: ±f uniform; or {x, y}
 //   zoom             ±f: scale uniform in [1-f, 1+f]
+//   aspect           ±f: width/height ratio × uniform [1-f, 1+f], area kept (writers' and
+//                    sources' glyph proportions differ)
 //   shear            degrees: ±d uniform (horizontal shear)
 //   brightness       ±b: adds b·255 uniform
 //   contrast         ±c: scales around the image mean by 1 ± c uniform

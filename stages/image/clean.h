@@ -10,13 +10,17 @@
 //     smaller than `despeckle` pixels become background)
 //   → crop (content: bounding box of pixels above the threshold | center:
 //     central square)
-//   → stroke (skeleton redrawn with a round pen `stroke` output pixels wide,
-//     at 1.5–2× the output resolution) → size (fit pad: aspect kept, centred in
+//   → stroke (redraw: the skeleton redrawn with a round pen `stroke` output
+//     pixels wide, at 1.5–2× the output resolution; adjust: the ink itself,
+//     binarised at 3× the output resolution and dilated or eroded as a whole
+//     until its mean width is `stroke`, so stroke ends, junctions and local
+//     width variation survive; strokes an erosion would break are kept at the
+//     target width along their skeleton) → size (fit pad: aspect kept, centred in
 //     `size` minus `pad` on each side, filled with the background; stretch:
 //     plain resize) → center (box | mass: shift so the ink's centre of mass
 //     is in the middle, MNIST-style) → stretch (of the result: background
 //     → 0, bright ink → 255).
-// A stroke-normalised image is drawn anew: full-strength ink on black.
+// A stroke-normalised image is full-strength ink on black.
 #pragma once
 
 #include <functional>
@@ -47,6 +51,7 @@ struct CleanOptions {
   int despeckle = 0;                  // ink blobs smaller than this many pixels become background
   int pad = 0;                        // output pixels kept free on each side
   double stroke = 0;                  // target stroke width in output pixels; 0: keep
+  std::string stroke_mode = "redraw"; // redraw | adjust
   int height = 0, width = 0;          // 0: keep the size
   std::string fit = "pad";            // pad | stretch
   std::string center = "box";         // box | mass

@@ -37,6 +37,7 @@ json clean_options_to_json(const CleanOptions& o) {
               {"despeckle", o.despeckle},
               {"pad", o.pad},
               {"stroke", o.stroke},
+              {"stroke_mode", o.stroke_mode},
               {"size", json::array({o.height, o.width})},
               {"fit", o.fit},
               {"center", o.center},
@@ -63,6 +64,7 @@ CleanOptions clean_options_from_json(const json& j) {
   get("despeckle", o.despeckle);
   get("pad", o.pad);
   get("stroke", o.stroke);
+  get("stroke_mode", o.stroke_mode);
   if (j.contains("size") && j["size"].is_array() && j["size"].size() == 2) {
     o.height = j["size"][0].get<int>();
     o.width = j["size"][1].get<int>();

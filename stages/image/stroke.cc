@@ -308,6 +308,31 @@ cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold) {
   return out;
 }
 
+cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
+  CV_Assert(gray.type() == CV_8UC1);
+  cv::Mat mask;
+  if (threshold < 0) cv::threshold(gray, mask, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  else cv::threshold(gray, mask, threshold, 255, cv::THRESH_BINARY);
+  double measured = stroke_width(mask);
+  // A disc of radius r changes the width by 2r.
+  int radius = static_cast<int>(std::lround(std::fabs(width - measured) / 2));
+  if (measured <= 0 || radius == 0) return mask;
+  cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
+  cv::Mat out;
+  if (width > measured) {
+    cv::dilate(mask, out, disc);
+    return out;
+  }
+  cv::erode(mask, out, disc);
+  std::vector<cv::Point2f> centres;
+  for (const auto& p : skeleton_points(mask, 127)) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
+  cv::Mat pen = cv::Mat::zeros(mask.size(), CV_8UC1);
+  draw_pen(pen, centres, width);
+  cv::threshold(pen, pen, 127, 255, cv::THRESH_BINARY);
+  cv::max(out, pen, out);
+  return out;
+}
+
 cv::Mat adjust_stroke(const cv::Mat& img, double amount) {
   if (amount == 0) return img.clone();
   // One dilation/erosion by a 3×3 cross changes the width by 2 pixels.

@@ -37,6 +37,13 @@ void draw_pen(cv::Mat& canvas, const std::vector<cv::Point2f>& centres, double w
 // wide, on a black image of the same size (0..255, anti-aliased).
 cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold = -1);
 
+// The ink of `gray` (pixels above `threshold`; Otsu's when negative) as a
+// 0/255 mask whose mean stroke width is `width` pixels: dilated or eroded as
+// a whole by a disc, so the glyph keeps its own stroke ends, junctions and
+// local width variation.  Strokes narrower than the erosion would vanish;
+// they are kept at `width` along the skeleton instead.
+cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold = -1);
+
 // Mean stroke width in pixels (0 when no ink): from the ink area, the
 // skeleton's length and its end points (area ≈ width · length + ends · width² / 2).
 double stroke_width(const cv::Mat& gray);

@@ -33,6 +33,7 @@ TEST_CASE("every op changes pixels when enabled and nothing at strength 0", "[au
       {json{{"rotate", 15}}, json{{"rotate", 0}}},
       {json{{"shift", 0.15}}, json{{"shift", 0}}},
       {json{{"zoom", 0.2}}, json{{"zoom", 0}}},
+      {json{{"aspect", 0.3}}, json{{"aspect", 0}}},
       {json{{"shear", 15}}, json{{"shear", 0}}},
       {json{{"brightness", 0.2}}, json{{"brightness", 0}}},
       {json{{"contrast", 0.3}}, json{{"contrast", 0}}},
@@ -106,11 +107,11 @@ TEST_CASE("bad op lists are configuration errors naming the op", "[augment]") {
     return std::string("no error");
   };
   CHECK(error_of(R"([{"spin": 3}])") ==
-        "ops[0]: unknown op 'spin' | ops: flip_h, flip_v, rotate, shift, zoom, shear, brightness, contrast, noise, "
-        "blur, elastic, erasing, stroke, fill");
+        "ops[0]: unknown op 'spin' | ops: flip_h, flip_v, rotate, shift, zoom, aspect, shear, brightness, contrast, "
+        "noise, blur, elastic, erasing, stroke, fill");
   CHECK(error_of(R"([{"rotate": 3, "shift": 1}])") ==
         "ops[0]: expected an op name or a one-key mapping like {rotate: 10} | ops: flip_h, flip_v, rotate, shift, "
-        "zoom, shear, brightness, contrast, noise, blur, elastic, erasing, stroke, fill");
+        "zoom, aspect, shear, brightness, contrast, noise, blur, elastic, erasing, stroke, fill");
   CHECK(error_of(R"([{"shift": [1, 2]}])") == "ops[0].shift: a list of values is only allowed for rotate | ");
   CHECK(error_of(R"(["flip_h", {"elastic": {"alpha": 3, "sigmaa": 2}}])") ==
         "ops[1].elastic.sigmaa: unknown key 'sigmaa' | known keys: alpha, sigma, p");
@@ -119,6 +120,7 @@ TEST_CASE("bad op lists are configuration errors naming the op", "[augment]") {
   CHECK(error_of(R"([{"erasing": {"p": 1.5}}])") == "ops[0].erasing.p: p must be between 0 and 1 | ");
   CHECK(error_of(R"([{"erasing": {"area": [0.5, 0.1]}}])") == "ops[0].erasing.area: expected 0 < min ≤ max | ");
   CHECK(error_of(R"([{"zoom": 1.5}])") == "ops[0].zoom: must be below 1 (scale 1 ± zoom) | ");
+  CHECK(error_of(R"([{"aspect": 1}])") == "ops[0].aspect: must be below 1 (width/height ratio × (1 ± aspect)) | ");
   CHECK(error_of(R"([{"shift": {"x": 0.1, "y": -1}}])") == "ops[0].shift.y: the strength must be ≥ 0 | ");
   CHECK(error_of(R"([{"rotate": "a lot"}])") == "ops[0].rotate: expected a number, got \"a lot\" | ");
   CHECK(error_of(R"([{"rotate": {"degrees": [10, "x"]}}])") ==
@@ -135,4 +137,23 @@ TEST_CASE("an augmenter loads from an augment.json file", "[augment]") {
   CHECK_FALSE(a.empty());
   pipe::image::testing::write_bytes(tmp.file("bad.json"), "{not json");
   CHECK_THROWS_WITH(Augmenter::load(tmp.file("bad.json")), Catch::Contains("not valid JSON"));
+}
+
+TEST_CASE("aspect changes the width/height ratio and keeps the area", "[augment]") {
+  // A centred square: after `aspect` it is a rectangle of about the same area.
+  cv::Mat in(64, 64, CV_8UC1, cv::Scalar(0));
+  in(cv::Rect(22, 22, 20, 20)).setTo(255);
+  Augmenter a(json::array({json{{"aspect", 0.5}}}));
+  Rng rng = rng_for(3, 4);
+  int distinct_ratios = 0;
+  for (int k = 0; k < 8; ++k) {
+    cv::Mat out = apply(a, in, rng);
+    cv::Rect box = cv::boundingRect(out > 127);
+    double ratio = static_cast<double>(box.width) / box.height;
+    CHECK(ratio > 0.45);  // 1 - 0.5, less a pixel of rounding
+    CHECK(ratio < 1.6);
+    distinct_ratios += std::abs(ratio - 1) > 0.08;
+    CHECK(cv::countNonZero(out > 127) == Approx(400).epsilon(0.15));
+  }
+  CHECK(distinct_ratios >= 4);
 }
