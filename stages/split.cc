@@ -13,7 +13,8 @@
 //     seed: 800               # default: the pipeline's seed
 //
 // Records the per-class count of every split (table `counts`) and, with
-// group_by, the number of groups per split.
+// group_by, the number of groups per split.  The options are checked when the
+// pipeline is read; an error points at the key it blames.
 #include "stages/split.h"
 
 #include <set>
@@ -28,6 +29,39 @@ namespace pipe {
 namespace {
 
 using json = nlohmann::json;
+
+void check_split(const Param& p) {
+  const Param fractions = p["fractions"];
+  double total = 0;
+  bool any_fraction = false;
+  for (const char* name : {"train", "val", "test"}) {
+    const Param f = fractions[name];
+    if (f->is_null()) continue;
+    double v = f->get<double>();
+    if (!(v >= 0 && v <= 1)) throw f.error("must be between 0 and 1");
+    total += v;
+    any_fraction = true;
+  }
+  long long folds = p["folds"]->get<long long>(), fold = p["fold"]->get<long long>();
+  bool by_folder = p["by_folder"]->get<bool>();
+  if (!by_folder && folds == 0 && !any_fraction)
+    throw p.error("give fractions, folds or by_folder").hint("e.g. fractions: { train: 0.7, val: 0.1, test: 0.2 }");
+  if (by_folder && (folds != 0 || any_fraction))
+    throw p["by_folder"].error("keeps the existing split; fractions and folds do not apply");
+  if (folds != 0) {
+    if (folds < 2) throw p["folds"].error("must be at least 2 (0: no folds)");
+    if (fold < 0 || fold >= folds) throw p["fold"].error("must be between 0 and " + std::to_string(folds - 1));
+    for (const char* name : {"train", "val"})
+      if (!fractions[name]->is_null() && (*fractions[name]).get<double>() > 0)
+        throw fractions[name].error("with folds, val is fold `fold` and train the other folds")
+            .hint("give only fractions.test (held out before the folds), or no fractions");
+  } else if (!by_folder) {
+    if (total > 1 + 1e-9)
+      throw fractions.error("add up to " + std::to_string(total) + ", more than 1")
+          .hint("e.g. {train: 0.7, val: 0.1, test: 0.2}; a sum below 1 leaves the rest out");
+    if (total <= 0) throw fractions.error("are all 0").hint("e.g. {train: 0.7, val: 0.1, test: 0.2}");
+  }
+}
 
 class Split : public Stage {
  public:
@@ -44,11 +78,7 @@ class Split : public Stage {
     o.fold = p["fold"].get<int>();
     o.by_folder = p["by_folder"].get<bool>();
     o.seed = static_cast<uint64_t>(ctx.seed());
-    if (!o.by_folder && o.folds == 0 && o.fractions.empty())
-      throw ConfigError("give fractions, folds or by_folder").at(ctx.mark(""))
-          .hint("e.g. fractions: { train: 0.7, val: 0.1, test: 0.2 }");
-    if (o.by_folder && (o.folds > 0 || !o.fractions.empty()))
-      throw ConfigError("by_folder keeps the existing split; fractions and folds do not apply").at(ctx.mark("/by_folder"));
+    check_split(Param(p, [&ctx](const std::string& pointer) { return ctx.mark(pointer); }));
 
     InputRef in = ctx.input("input");
     auto data = image::DatasetView::open(join_path(in.dir, image::dataset_file_name(in.output)));
@@ -137,6 +167,7 @@ StageKind split_stage_kind() {
       boolean("by_folder", false, "keep the split each sample brought from its source"),
       integer("seed", nullptr, "seed of the shuffle (default: the pipeline's seed)"),
   }};
+  schema.check = check_split;
   return {"split", 1, "stratified, seeded train/val/test split (k-fold, group-aware, or as given)", schema,
           {"train", "val", "test"}, true, [] { return std::make_unique<Split>(); }};
 }

@@ -334,7 +334,24 @@ TEST_CASE("split: stratified counts per split, empty splits written, seeded", "[
   CHECK(g.tables["groups"]["train"].get<int>() + g.tables["groups"]["val"].get<int>() +
             g.tables["groups"]["test"].get<int>() == 12);
 
-  CHECK_THROWS_WITH(run_split("s5", "stratify: true"), Catch::Contains("give fractions, folds or by_folder"));
+}
+
+TEST_CASE("split: bad options are errors at the key they blame", "[data][split]") {
+  CHECK(config_error(split_stage_kind(), "input: x\nstratify: true") == "stage.yaml:1:1: give fractions, folds or by_folder");
+  CHECK(config_error(split_stage_kind(), "input: x\nfractions: { train: 0.8, test: 1.5 }") ==
+        "stage.yaml:2:32: fractions.test: must be between 0 and 1");
+  CHECK(config_error(split_stage_kind(), "input: x\nfractions: { train: 0.8, test: 0.3 }") ==
+        "stage.yaml:2:12: fractions: add up to 1.100000, more than 1");
+  CHECK(config_error(split_stage_kind(), "input: x\nfractions: { train: 0 }") == "stage.yaml:2:12: fractions: are all 0");
+  CHECK(config_error(split_stage_kind(), "input: x\nfolds: 1") == "stage.yaml:2:8: folds: must be at least 2 (0: no folds)");
+  CHECK(config_error(split_stage_kind(), "input: x\nfolds: 5\nfold: 5") == "stage.yaml:3:7: fold: must be between 0 and 4");
+  CHECK(config_error(split_stage_kind(), "input: x\nfolds: 5\nfractions: { val: 0.1 }") ==
+        "stage.yaml:3:19: fractions.val: with folds, val is fold `fold` and train the other folds");
+  CHECK(config_error(split_stage_kind(), "input: x\nby_folder: true\nfolds: 3") ==
+        "stage.yaml:2:12: by_folder: keeps the existing split; fractions and folds do not apply");
+  CHECK(config_error(split_stage_kind(), "input: x\nfolds: 5\nfractions: { test: 0.2 }") == "");
+  CHECK(config_error(split_stage_kind(), "input: x\nfractions: { trian: 0.7 }") ==
+        "stage.yaml:2:14: fractions: unknown key 'trian' (did you mean 'train'?)");
 }
 
 TEST_CASE("augment online: the data passes unchanged with the ops for the loader", "[data][augment]") {
