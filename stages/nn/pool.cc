@@ -1,5 +1,6 @@
 #include "stages/nn/pool.h"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -139,6 +140,7 @@ class PoolRun : public LayerRun {
 struct MaxPoolShape {
   int64_t planes = 0, lanes = 1;
   int64_t h = 0, w = 0, oh = 0, ow = 0, kh = 0, kw = 0, sh = 0, sw = 0, pt = 0, pl = 0;
+  bool stream = false;  // the 2x2 backward writes diff_src past the caches (see MaxPoolRun::backward)
   bool two_by_two() const { return kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0; }
 };
 
@@ -277,8 +279,17 @@ inline V derivative(V y, float alpha) {
   }
 }
 
+// Stores v at p, with kStream (16 lanes, p 64-byte aligned) as a non-temporal store.
+template <bool kStream, class V>
+inline void put(float* p, V v) {
+#ifdef __AVX512F__
+  if constexpr (kStream && sizeof(V) == 64) return _mm512_stream_ps(p, reinterpret_cast<__m512>(v));
+#endif
+  store(p, v);
+}
+
 // The gradient of lanes [l, l + W) of one output spread over its 2x2 window.
-template <int W, Activation::Kind K>
+template <int W, Activation::Kind K, bool kStream = false>
 inline void spread_2x2(const float* diff_dst, const float* dst, const uint8_t* ws, float alpha, float* a,
                        float* c, int64_t L, int64_t l) {
   using vf = typename Lanes<W>::f;
@@ -286,38 +297,43 @@ inline void spread_2x2(const float* diff_dst, const float* dst, const uint8_t* w
   const vf d = load<vf>(diff_dst + l) * derivative<K>(load<vf>(dst + l), alpha);
   const vi k = __builtin_convertvector(load<typename Lanes<W>::u8>(ws + l), vi);
   const vf zero = d - d;
-  store(a + l, k == 0 ? d : zero);
-  store(a + L + l, k == 1 ? d : zero);
-  store(c + l, k == 2 ? d : zero);
-  store(c + L + l, k == 3 ? d : zero);
+  put<kStream>(a + l, k == 0 ? d : zero);
+  put<kStream>(a + L + l, k == 1 ? d : zero);
+  put<kStream>(c + l, k == 2 ? d : zero);
+  put<kStream>(c + L + l, k == 3 ? d : zero);
 }
 
-template <Activation::Kind K>
+template <Activation::Kind K, bool kStream>
 void maxpool_backward_2x2(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,
                           float* diff_src, float alpha) {
   const int64_t L = g.lanes;
-#pragma omp parallel for schedule(static) if (!omp_in_parallel())
-  for (int64_t p = 0; p < g.planes; ++p) {
-    float* plane = diff_src + p * g.h * g.w * L;
-    // rows and columns no window covers (odd sizes)
-    for (int64_t y = 2 * g.oh; y < g.h; ++y) std::memset(plane + y * g.w * L, 0, sizeof(float) * g.w * L);
-    if (2 * g.ow < g.w)
-      for (int64_t y = 0; y < 2 * g.oh; ++y)
-        std::memset(plane + (y * g.w + 2 * g.ow) * L, 0, sizeof(float) * (g.w - 2 * g.ow) * L);
-    for (int64_t oy = 0; oy < g.oh; ++oy) {
-      float* r0 = plane + (2 * oy) * g.w * L;
-      float* r1 = r0 + g.w * L;
-      const int64_t o = (p * g.oh + oy) * g.ow * L;
-      for (int64_t ox = 0; ox < g.ow; ++ox) {
-        float* a = r0 + 2 * ox * L;
-        float* c = r1 + 2 * ox * L;
-        const int64_t i = o + ox * L;
-        int64_t l = 0;
-        for (; l + 16 <= L; l += 16) spread_2x2<16, K>(diff_dst + i, dst + i, ws + i, alpha, a, c, L, l);
-        for (; l + 8 <= L; l += 8) spread_2x2<8, K>(diff_dst + i, dst + i, ws + i, alpha, a, c, L, l);
-        for (; l < L; ++l) spread_2x2<1, K>(diff_dst + i, dst + i, ws + i, alpha, a, c, L, l);
+#pragma omp parallel if (!omp_in_parallel())
+  {
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < g.planes; ++p) {
+      float* plane = diff_src + p * g.h * g.w * L;
+      // rows and columns no window covers (odd sizes)
+      for (int64_t y = 2 * g.oh; y < g.h; ++y) std::memset(plane + y * g.w * L, 0, sizeof(float) * g.w * L);
+      if (2 * g.ow < g.w)
+        for (int64_t y = 0; y < 2 * g.oh; ++y)
+          std::memset(plane + (y * g.w + 2 * g.ow) * L, 0, sizeof(float) * (g.w - 2 * g.ow) * L);
+      for (int64_t oy = 0; oy < g.oh; ++oy) {
+        float* r0 = plane + (2 * oy) * g.w * L;
+        float* r1 = r0 + g.w * L;
+        const int64_t o = (p * g.oh + oy) * g.ow * L;
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          float* a = r0 + 2 * ox * L;
+          float* c = r1 + 2 * ox * L;
+          const int64_t i = o + ox * L;
+          int64_t l = 0;
+          for (; l + 16 <= L; l += 16)
+            spread_2x2<16, K, kStream>(diff_dst + i, dst + i, ws + i, alpha, a, c, L, l);
+          for (; l + 8 <= L; l += 8) spread_2x2<8, K>(diff_dst + i, dst + i, ws + i, alpha, a, c, L, l);
+          for (; l < L; ++l) spread_2x2<1, K>(diff_dst + i, dst + i, ws + i, alpha, a, c, L, l);
+        }
       }
     }
+    if (kStream) _mm_sfence();  // the streamed stores are visible before anyone reads them
   }
 }
 
@@ -378,7 +394,10 @@ void maxpool_backward_any(const MaxPoolShape& g, const float* diff_dst, const fl
 template <Activation::Kind K>
 void maxpool_backward(const MaxPoolShape& g, const float* diff_dst, const float* dst, const uint8_t* ws,
                       float* diff_src, float alpha) {
-  if (g.two_by_two()) return maxpool_backward_2x2<K>(g, diff_dst, dst, ws, diff_src, alpha);
+  if (g.two_by_two()) {
+    if (g.stream) return maxpool_backward_2x2<K, true>(g, diff_dst, dst, ws, diff_src, alpha);
+    return maxpool_backward_2x2<K, false>(g, diff_dst, dst, ws, diff_src, alpha);
+  }
   // windows side by side (padding-free, stride = size): each input written once
   if (g.sh == g.kh && g.sw == g.kw && g.pt == 0 && g.pl == 0)
     return maxpool_backward_any<K, false>(g, diff_dst, dst, ws, diff_src, alpha);
@@ -402,6 +421,8 @@ void maxpool_backward(const MaxPoolShape& g, const float* diff_dst, const float*
       return maxpool_backward<Activation::kNone>(g, diff_dst, dst, ws, diff_src, a);
   }
 }
+
+constexpr size_t kStreamBytes = size_t{4} << 20;
 
 class MaxPoolRun : public LayerRun {
  public:
@@ -440,7 +461,12 @@ class MaxPoolRun : public LayerRun {
     const float* y = static_cast<const float*>(out.mem.get_data_handle());
     float* ds = static_cast<float*>(diff_src.get_data_handle());
     const uint8_t* ws = ws_.data();
-    const MaxPoolShape shape = shape_;
+    MaxPoolShape shape = shape_;
+    // A diff_src larger than the caches (2 MB of L2 a core) goes to memory anyway: writing it
+    // with non-temporal stores saves reading each line in before overwriting it, which
+    // halves the traffic of this pass.  Smaller ones stay in the cache for the next layer.
+    shape.stream = shape.lanes == 16 && diff_src.get_desc().get_size() >= kStreamBytes &&
+                   reinterpret_cast<uintptr_t>(ds) % 64 == 0;
     const Activation act = folded_;
     plan.add(Plan::kBackward, [=]() { maxpool_backward(shape, dd, y, ws, ds, act); });
     return diff_src;

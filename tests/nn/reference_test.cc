@@ -253,6 +253,32 @@ TEST_CASE("max pooling of convolution outputs (blocked and channels-last layouts
   }
 }
 
+TEST_CASE("max pooling's gradient of a convolution output larger than the caches", "[nn][reference]") {
+  // 4 x 16 x 129 x 128 floats (4.2 MB): the backward writes them with non-temporal stores;
+  // the last row is in no window and gets no gradient.
+  const int n = 4, c = 16, h = 129, w = 128, oh = 64, ow = 64;
+  auto net = make_net(R"([{"conv": {"filters": 16, "kernel": 3, "padding": "same"}}, {"maxpool": 2}, "flatten",
+                          {"dense": 3}])",
+                      {1, h, w}, 3, 5);
+  net->set_micro_batch(-1);
+  const Vec x = random_values(static_cast<size_t>(n) * h * w, 15);
+  const std::vector<int32_t> y{0, 1, 2, 1};
+  net->forward_backward(x.data(), y.data(), n);
+  const Vec conv = net->layer_output("conv2d_1"), pooled_grad = net->layer_output_grad("maxpool_1");
+  Vec want(conv.size(), 0.0f);
+  for (int p = 0; p < n * c; ++p)
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        size_t best = (static_cast<size_t>(p) * h + 2 * oy) * w + 2 * ox;
+        for (int k = 1; k < 4; ++k) {
+          const size_t at = (static_cast<size_t>(p) * h + 2 * oy + k / 2) * w + 2 * ox + k % 2;
+          if (conv[at] > conv[best]) best = at;
+        }
+        want[best] = pooled_grad[(static_cast<size_t>(p) * oh + oy) * ow + ox];
+      }
+  CHECK(net->layer_output_grad("conv2d_1") == want);
+}
+
 TEST_CASE("dense, flatten and reshape match naive ones", "[nn][reference]") {
   const int n = 3;
   auto net = make_net(R"([{"conv": {"filters": 2, "kernel": 1, "activation": "relu"}}, "flatten",
