@@ -149,6 +149,15 @@ TEST_CASE("ingest: IDX sources, class names, labels beside the images", "[data][
                        f.dir("o3"));
   with_labels.run();
   CHECK(open(f.path() + "/o3").classes() == std::vector<std::string>{"0", "1", "2"});
+  // One fixed class for every row, e.g. a dataset of another source scored as one class.
+  StageRun fixed(ingest_stage_kind(),
+                 "source: { path: " + f.path() + "/idx, images: t-images-idx3-ubyte.gz, label: digits, limit_per_class: 3 }",
+                 f.dir("o4"));
+  fixed.run();
+  image::DatasetView d = open(f.path() + "/o4");
+  CHECK(d.classes() == std::vector<std::string>{"digits"});
+  REQUIRE(d.size() == 3);
+  CHECK(d.path(2) == "t-images-idx3-ubyte.gz#2");
 }
 
 TEST_CASE("ingest: labels from Chars74K file names, writers from baybayin-style names", "[data][ingest]") {
