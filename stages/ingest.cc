@@ -11,8 +11,8 @@
 // Keys of a source (one mapping under `source:`, or a list under `sources:`):
 //   path                 the dataset folder (its files' contents enter the cache key), or an IDX
 //                        images file (then give `labels:` too)
-//   layout               auto | folder (path/<class>/<file>; with label_from_filename also
-//                        path/<file>) | manifest | idx; auto: idx for a file or `images:`,
+//   layout               auto | folder (path/<class>/<file>; with label or label_from_filename
+//                        also path/<file>) | manifest | idx; auto: idx for a file or `images:`,
 //                        manifest when path/<manifest> exists, else folder
 //   manifest             CSV inside path (default manifest.csv): header path,label; optional
 //                        columns group and split; paths relative to the manifest
@@ -26,7 +26,8 @@
 //   classes              keep only these classes: a list [a, b], or a mapping {old: new} that
 //                        also renames them (two old names may share a new one); names are
 //                        those before prefix, after label_map
-//   limit_per_class      keep at most N per class (evenly spaced in listing order)
+//   limit_per_class      keep at most N per class, counted after classes renamed them (evenly
+//                        spaced in listing order)
 //   label_from_filename  regex; its first group of the file name is the raw label
 //   label_map            raw label → class: a mapping, or `chars74k` (001..062 → 0-9 A-Z a-z);
 //                        a raw label missing from it makes the file a skipped one
