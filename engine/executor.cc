@@ -155,7 +155,7 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
         h = fingerprints_.path(v.get<std::string>());
       } catch (Error& e) {
         auto it = gs.marks.find(ptr);
-        Error err = ConfigError("stage '" + gs.spec.id + "': " + ptr.substr(1) +
+        Error err = ConfigError("stage '" + gs.spec.id + "': " + key_path(ptr) +
                                 ": no such file or folder: " + display_path(v.get<std::string>()));
         if (it != gs.marks.end()) err.at(it->second);
         throw err;
