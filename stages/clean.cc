@@ -58,6 +58,7 @@ image::CleanOptions options_from(const Param& param) {
   o.despeckle = p["despeckle"].get<int>();
   o.pad = p["pad"].get<int>();
   o.stroke = p["stroke"].get<double>();
+  o.stroke_mode = p["stroke_mode"].get<std::string>();
   const Param size = param["size"];
   auto side = [](const Param& v) {
     if (!v->is_number_integer() || v->get<long long>() <= 0 || v->get<long long>() > 1 << 15)

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -289,6 +290,28 @@ TEST_CASE("clean: per-class inversions, duplicates across classes, the record gr
   CHECK(r.decode == image::DecodeMode::kGray);
   // Every output has light ink on a dark background.
   for (size_t i = 0; i < v.size(); ++i) CHECK(v.pixels(i)[0] < 30);
+}
+
+TEST_CASE("clean: stroke_mode reaches the images and the stored recipe", "[data][clean]") {
+  Folder f;
+  make_two_polarities(f, 4);
+  std::string in = ingest_into(f, "ingest");
+  auto clean_with = [&](const std::string& mode) {
+    StageRun s(clean_stage_kind(), "input: ingest\ncrop: content\nsize: 16\npad: 1\nstroke: 2\nstroke_mode: " + mode,
+               f.dir("clean_" + mode));
+    s.bind("input", in);
+    s.run();
+    return f.path() + "/clean_" + mode;
+  };
+  std::string redraw = clean_with("redraw"), adjust = clean_with("adjust");
+  image::DatasetView a = open(redraw), b = open(adjust);
+  REQUIRE(a.size() == b.size());
+  size_t differing = 0;
+  for (size_t i = 0; i < a.size(); ++i) differing += std::memcmp(a.pixels(i), b.pixels(i), 16 * 16) != 0;
+  CHECK(differing == a.size());
+  image::Recipe r;
+  REQUIRE(image::Recipe::load(adjust, &r));
+  CHECK(r.cleans[0].stroke_mode == "adjust");
 }
 
 TEST_CASE("clean: bad settings are configuration errors at the key", "[data][clean]") {
