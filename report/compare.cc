@@ -31,18 +31,27 @@ void compare_params(Comparison& c, const CompareOptions& o) {
   std::set<std::string> names;
   for (const auto& r : c.runs)
     for (const auto& [k, v] : r.params) names.insert(k);
-  std::vector<std::string> differ, same;
+  std::vector<std::string> differ, set_same, default_same;
   for (const auto& name : names) {
     std::set<std::string> values;
+    bool at_default = true;
     for (const auto& r : c.runs) {
       auto it = r.params.find(name);
       values.insert(it == r.params.end() ? std::string("\x01missing") : it->second);
+      at_default = at_default && r.default_params.count(name) > 0;
     }
-    (values.size() > 1 ? differ : same).push_back(name);
+    (values.size() > 1 ? differ : at_default ? default_same : set_same).push_back(name);
   }
-  for (const auto& n : differ) c.param_names.push_back(n), c.param_differs.push_back(true);
-  if (!o.only_diff)
-    for (const auto& n : same) c.param_names.push_back(n), c.param_differs.push_back(false);
+  auto add = [&](const std::vector<std::string>& group, bool differs, bool at_default) {
+    for (const auto& n : group) {
+      c.param_names.push_back(n);
+      c.param_differs.push_back(differs);
+      c.param_at_default.push_back(at_default);
+    }
+  };
+  add(differ, true, false);
+  if (!o.only_diff) add(set_same, false, false), add(default_same, false, true);
+  c.hide_defaults = !o.all;
 }
 
 void compare_classes(Comparison& c) {
@@ -183,6 +192,7 @@ DataTable params_table(const Comparison& c) {
   t.header = {"parameter"};
   for (const auto& l : run_labels(c)) t.header.push_back(l);
   for (size_t k = 0; k < c.param_names.size(); ++k) {
+    if (c.hide_defaults && c.param_at_default[k]) continue;
     Cell name(c.param_names[k]);
     if (c.param_differs[k]) name.tone = Tone::kStrong;
     std::vector<Cell> row{name};
@@ -351,6 +361,10 @@ const std::vector<MetricRow>& compare_metrics() {
   return rows;
 }
 
+size_t hidden_parameters(const Comparison& c) {
+  return c.hide_defaults ? std::count(c.param_at_default.begin(), c.param_at_default.end(), true) : 0;
+}
+
 Comparison compare_runs(std::vector<CompareRun> runs, const CompareOptions& o) {
   if (runs.empty()) throw ConfigError("nothing to compare").hint("give two or more runs, or an experiment file");
   for (const auto& r : runs)
@@ -381,7 +395,10 @@ json comparison_json(const Comparison& c) {
       auto it = r.params.find(c.param_names[k]);
       values.push_back(it == r.params.end() ? json() : json(it->second));
     }
-    j["parameters"].push_back({{"name", c.param_names[k]}, {"values", values}, {"differs", bool(c.param_differs[k])}});
+    j["parameters"].push_back({{"name", c.param_names[k]},
+                               {"values", values},
+                               {"differs", bool(c.param_differs[k])},
+                               {"at_default", bool(c.param_at_default[k])}});
   }
   j["metrics"] = json::array();
   for (const auto& m : compare_metrics()) {
@@ -460,10 +477,17 @@ std::string render_comparison(const Comparison& c, TableFormat f, bool color) {
 
   bool any_differ = std::find(c.param_differs.begin(), c.param_differs.end(), true) != c.param_differs.end();
   out += heading(any_differ ? "Parameters (those that differ first)" : "Parameters", f, color);
-  if (c.param_names.empty())
-    out += note(c.runs.size() > 1 ? "no parameter differs between these runs" : "no parameters recorded", f) + "\n";
+  size_t hidden = hidden_parameters(c);
+  if (c.param_names.size() == hidden)
+    out += note(c.runs.size() > 1 ? "no parameter differs between these runs" : "no parameters recorded", f);
   else
-    out += table(params_table(c));
+    out += md ? render_markdown(params_table(c)) + "\n" : render_text(params_table(c), color);
+  if (hidden == 1)
+    out += "(1 parameter at its default and equal in all runs is hidden; --all shows it)\n";
+  else if (hidden > 1)
+    out += "(" + std::to_string(hidden) +
+           " parameters at their defaults and equal in all runs are hidden; --all shows them)\n";
+  out += "\n";
 
   out += heading("Metrics", f, color) + table(metrics_table(c));
 

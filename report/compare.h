@@ -10,7 +10,7 @@
 //
 // JSON (`pipe compare --format json`):
 //   {"runs":[{"id","name","experiment","variant","seed","test_set","note"}],
-//    "parameters":[{"name","values":[...],"differs"}],
+//    "parameters":[{"name","values":[...],"differs","at_default"}],  // every one
 //    "metrics":[{"name","values":[...],"delta":[null, ...]}],
 //    "per_class":[{"class","f1":[...],"delta":[null, ...]}],
 //    "confusion_difference":[{"run","against","unit":"count"|"fraction","cells":[{"true","pred","a","b","delta"}]}],
@@ -21,10 +21,17 @@
 //    "seeds":[{"group","n","runs":[...],"metrics":{"accuracy":{"mean","std","n"},...}}]}
 // Deltas are against the first run (null for the first itself); values that
 // do not apply are null.
+//
+// Parameters: those that differ come first, then those equal in all runs
+// that some run set to a value other than its default, then those equal in
+// all runs and at their default in each.  Text, Markdown and CSV hide the
+// last group unless CompareOptions::all, and the text and Markdown say how
+// many they hid; JSON always lists every parameter.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +47,7 @@ struct CompareRun {
   long long seed = 0;
   std::string group;  // runs that differ only by seed share it ("multiscript/cnn")
   std::map<std::string, std::string> params;  // "train.epochs" -> "10"
+  std::set<std::string> default_params;       // those whose value is the stage kind's default
   std::map<std::string, double> metrics;      // by the keys of compare_metrics()
   std::vector<std::string> classes;
   ConfusionMatrix confusion;  // empty: not evaluated
@@ -89,6 +97,7 @@ struct SeedGroup {
 
 struct CompareOptions {
   bool only_diff = false;  // list only parameters that differ
+  bool all = false;        // tables list equal parameters at their defaults too
   int resamples = 10000;   // bootstrap
   uint64_t seed = 1;       // bootstrap
   int max_confusion_changes = 15;
@@ -96,8 +105,10 @@ struct CompareOptions {
 
 struct Comparison {
   std::vector<CompareRun> runs;
-  std::vector<std::string> param_names;  // those that differ first
+  std::vector<std::string> param_names;  // those that differ first, equal defaults last
   std::vector<bool> param_differs;
+  std::vector<bool> param_at_default;    // equal in all runs and each run's default
+  bool hide_defaults = true;             // tables leave out the param_at_default rows
   std::vector<std::string> classes;            // union of the runs' classes, first-seen order
   std::vector<std::vector<double>> class_f1;   // [class][run], NaN where absent
   std::vector<ConfusionDiff> confusion;        // each run against the first
@@ -106,6 +117,8 @@ struct Comparison {
 };
 
 Comparison compare_runs(std::vector<CompareRun> runs, const CompareOptions& options = {});
+// How many parameter rows the tables leave out (equal, at their defaults).
+size_t hidden_parameters(const Comparison& c);
 
 nlohmann::json comparison_json(const Comparison& c);
 // Terminal text (colour when `color`), Markdown or CSV; JSON via comparison_json.

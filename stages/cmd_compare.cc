@@ -1,4 +1,4 @@
-// pipe compare RUN RUN [RUN...] [--format table|md|csv|json] [--only-diff]
+// pipe compare RUN RUN [RUN...] [--format table|md|csv|json] [--only-diff] [--all]
 // pipe compare EXPERIMENT.yaml [...]
 //
 // Runs side by side: the parameters that differ (first), headline metrics
@@ -7,7 +7,10 @@
 // accuracy difference when runs were scored on the same test set (refused,
 // with the reason, otherwise), and mean ± std over the seeds of a variant.
 // Parameters are those each run recorded in the store as it ran (so editing
-// the YAML file afterwards changes nothing here).
+// the YAML file afterwards changes nothing here).  Parameters equal in all
+// runs and at their stage kind's default are left out of the table, md and
+// csv output, with a line saying how many (not in csv); --all lists them,
+// --only-diff lists only those that differ, JSON always has them all.
 // A RUN is an id, a unique id prefix or a name; a YAML file stands for the
 // latest run of each run it defines (every variant, seed and grid point).
 // Options: --resamples N (bootstrap, default 10000), --seed S (default 1).
@@ -75,6 +78,7 @@ int cmd_compare(const Args& args) {
   for (const auto& r : runs) data.push_back(compare_run(*store, r));
   report::CompareOptions options;
   options.only_diff = args.flag("only-diff");
+  options.all = args.flag("all");
   options.resamples = args.get_int("resamples", 10000);
   options.seed = static_cast<uint64_t>(args.get_int("seed", 1));
   if (options.resamples < 100)
@@ -89,9 +93,12 @@ int cmd_compare(const Args& args) {
 }  // namespace
 
 void register_compare_command() {
-  register_command({"compare", "RUN RUN [RUN...] | EXPERIMENT.yaml [--format table|md|csv|json] [--only-diff]",
-                    "runs side by side: parameter diff, metrics with deltas, per-class F1, paired tests",
-                    {"format", "resamples", "seed"}, {"only-diff"}, 1, 1000, cmd_compare});
+  register_command({"compare",
+                    "RUN RUN [RUN...] | EXPERIMENT.yaml [--format table|md|csv|json] [--only-diff] [--all]",
+                    "runs side by side: parameter diff, metrics with deltas, per-class F1, paired tests;\n"
+                    "      table, md and csv hide parameters equal in all runs and at their defaults\n"
+                    "      (--all shows them; json lists every parameter)",
+                    {"format", "resamples", "seed"}, {"only-diff", "all"}, 1, 1000, cmd_compare});
 }
 
 }  // namespace pipe

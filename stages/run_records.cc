@@ -7,6 +7,8 @@
 
 #include "engine/config.h"
 #include "engine/paths.h"
+#include "engine/schema.h"
+#include "engine/stage.h"
 #include "stages/gradcam.h"
 #include "stages/image/dataset.h"
 #include "stages/model_io.h"
@@ -146,24 +148,77 @@ std::string flow(const json& v) {
   return v.dump();
 }
 
-void flatten(const std::string& name, const json& v, std::map<std::string, std::string>* out) {
+// A leaf of a stage's parameter tree: its key below the stage, part by part.
+struct Leaf {
+  std::vector<std::string> key;
+  const json* value;
+};
+
+// Nested mappings are walked down to their leaves; lists and empty mappings are leaves.
+void leaves(std::vector<std::string>& key, const json& v, std::vector<Leaf>* out) {
   if (!v.is_object() || v.empty()) {
-    (*out)[name] = flow(v);
+    out->push_back({key, &v});
     return;
   }
-  for (auto it = v.begin(); it != v.end(); ++it) flatten(name + "." + it.key(), it.value(), out);
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    key.push_back(it.key());
+    leaves(key, it.value(), out);
+    key.pop_back();
+  }
+}
+
+// The schema's default at a key ("optimizer", "adam", "lr"), or nullptr when
+// the schema has none: a nested mapping's keys come from its own schema,
+// keys inside a free-form value from that value's default.
+const json* schema_default(const Schema& schema, const std::vector<std::string>& key) {
+  const Schema* s = &schema;
+  for (size_t i = 0; i < key.size(); ++i) {
+    const Field* f = s->find(key[i]);
+    if (!f) return nullptr;
+    if (i + 1 == key.size()) return f->default_value.is_null() ? nullptr : &f->default_value;
+    if (f->type == FieldType::kMap && f->schema) {
+      s = f->schema.get();
+      continue;
+    }
+    const json* d = &f->default_value;
+    for (size_t k = i + 1; k < key.size(); ++k) {
+      if (!d->is_object() || !d->contains(key[k])) return nullptr;
+      d = &(*d)[key[k]];
+    }
+    return d;
+  }
+  return nullptr;
+}
+
+bool at_default(const StageKind* kind, const Leaf& leaf, long long run_seed) {
+  const json& v = *leaf.value;
+  // The engine fills a stage's seed with the pipeline's.
+  if (kind && kind->uses_seed && leaf.key.size() == 1 && leaf.key[0] == "seed") return v == json(run_seed);
+  if (const json* d = kind ? schema_default(kind->schema, leaf.key) : nullptr) return v == *d;
+  return v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+         ((v.is_array() || v.is_object()) && v.empty());
 }
 
 }  // namespace
 
-std::map<std::string, std::string> run_parameters(const Store& store, const RunRecord& run, std::string* note) {
+std::map<std::string, std::string> run_parameters(const Store& store, const RunRecord& run, std::string* note,
+                                                  std::set<std::string>* defaults) {
   std::map<std::string, std::string> params;
   bool recorded = false;
   for (const auto& s : store.stage_runs(run.id)) {
     if (!s.params.is_object()) continue;
     recorded = true;
-    for (auto it = s.params.begin(); it != s.params.end(); ++it)
-      flatten(s.stage_id + "." + it.key(), it.value(), &params);
+    const StageKind* kind = Registry::global().find(s.kind);
+    std::vector<std::string> key;
+    std::vector<Leaf> found;
+    leaves(key, s.params, &found);
+    for (const auto& leaf : found) {
+      if (leaf.key.empty()) continue;  // a stage without parameters
+      std::string name = s.stage_id;
+      for (const auto& part : leaf.key) name += "." + part;
+      params[name] = flow(*leaf.value);
+      if (defaults && at_default(kind, leaf, run.seed)) defaults->insert(name);
+    }
   }
   if (!recorded) {
     std::string why;
@@ -235,7 +290,7 @@ report::CompareRun compare_run(const Store& store, const RunRecord& run) {
   c.seed = run.seed;
   c.group = seed_group(run);
   std::string note;
-  c.params = run_parameters(store, run, &note);
+  c.params = run_parameters(store, run, &note, &c.default_params);
   for (const char* k : {"accuracy", "macro_f1", "weighted_f1", "top_k_accuracy", "loss", "ece"})
     c.metrics[k] = number(rec.eval_metrics, k);
   c.metrics["train_seconds"] = number(rec.train_metrics, "seconds");

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,13 @@ RunRecords load_run_records(const Store& store, const RunRecord& run);
 // "stage.key" -> value as YAML flow text (nested mappings flattened, as
 // --set names them: "train.optimizer.adam.lr"), plus "seed".  Runs recorded
 // before the store kept parameters fall back to file_parameters(), and
-// `note` says so.
+// `note` says so.  `at_default` receives the names whose value is the stage
+// kind's schema default (a stage's seed: the run's seed); where the schema
+// does not know a default, null, "", [] and {} count as one.  Parameters read
+// from the file were written there, so none of them is at its default.
 std::map<std::string, std::string> run_parameters(const Store& store, const RunRecord& run,
-                                                  std::string* note = nullptr);
+                                                  std::string* note = nullptr,
+                                                  std::set<std::string>* at_default = nullptr);
 // The parameters re-read from the file the run ran, with its overrides
 // applied (the file may have changed since).  When it cannot be read any
 // more, only the recorded overrides, and `note` says so.

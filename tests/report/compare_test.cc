@@ -58,6 +58,56 @@ TEST_CASE("compare: parameters that differ come first; --only-diff drops the res
   CHECK(text.find("cnn.yaml") != std::string::npos);
 }
 
+TEST_CASE("compare: equal parameters at their defaults are hidden from tables, not from JSON", "[compare]") {
+  std::map<std::string, std::string> p{{"train.model", "mlp.yaml"}, {"train.batch", "64"}, {"train.epochs", "10"},
+                                       {"evaluate.top_k", "5"}, {"clean.size", "[28, 28]"}};
+  auto a = make_run("A", "k1", {0}, p);
+  p["train.model"] = "cnn.yaml";
+  p["clean.size"] = "[32, 32]";
+  auto b = make_run("B", "k1", {1}, p);
+  // epochs and top_k are at their defaults in both; batch was set in A only; size is a default in A only.
+  a.default_params = {"train.epochs", "evaluate.top_k", "clean.size"};
+  b.default_params = {"train.epochs", "evaluate.top_k", "train.batch"};
+
+  Comparison c = compare_runs({a, b});
+  REQUIRE(c.param_names == std::vector<std::string>{"clean.size", "train.model", "train.batch", "evaluate.top_k",
+                                                    "train.epochs"});
+  CHECK(c.param_at_default == std::vector<bool>{false, false, false, true, true});
+  CHECK(hidden_parameters(c) == 2);
+  for (TableFormat f : {TableFormat::kText, TableFormat::kMarkdown}) {
+    std::string out = render_comparison(c, f);
+    CHECK(out.find("clean.size") < out.find("train.batch"));  // differing rows first
+    CHECK(out.find("train.batch") != std::string::npos);       // equal, but set in a run
+    CHECK(out.find("train.epochs") == std::string::npos);
+    CHECK(out.find("evaluate.top_k") == std::string::npos);
+    CHECK(out.find("(2 parameters at their defaults and equal in all runs are hidden; --all shows them)\n") !=
+          std::string::npos);
+  }
+  std::string csv = render_comparison(c, TableFormat::kCsv);
+  CHECK(csv.find("train.batch") != std::string::npos);
+  CHECK(csv.find("train.epochs") == std::string::npos);
+  CHECK(csv.find("hidden") == std::string::npos);  // CSV stays one table
+  auto j = comparison_json(c);
+  REQUIRE(j["parameters"].size() == 5);
+  CHECK(j["parameters"][4]["name"] == "train.epochs");
+  CHECK(j["parameters"][4]["at_default"] == true);
+  CHECK(j["parameters"][2]["at_default"] == false);
+
+  CompareOptions all;
+  all.all = true;
+  Comparison d = compare_runs({a, b}, all);
+  CHECK(hidden_parameters(d) == 0);
+  std::string text = render_comparison(d, TableFormat::kText);
+  CHECK(text.find("train.epochs") != std::string::npos);
+  CHECK(text.find("hidden") == std::string::npos);
+
+  // One hidden parameter is named in the singular.
+  b.default_params.erase("evaluate.top_k");
+  std::string one = render_comparison(compare_runs({a, b}), TableFormat::kText);
+  CHECK(one.find("(1 parameter at its default and equal in all runs is hidden; --all shows it)") != std::string::npos);
+  CHECK(one.find("evaluate.top_k") != std::string::npos);
+}
+
 TEST_CASE("compare: metric and per-class deltas against the first run", "[compare]") {
   auto a = make_run("A", "k1", {0, 1, 2, 3}, {});
   auto b = make_run("B", "k1", {0}, {});

@@ -59,7 +59,8 @@ void write_split(pipe::Store& store, const std::string& key) {
 
 // A finished run whose model gets the test images in `wrong` wrong (predicting the next class).
 pipe::RunRecord add_run(pipe::Store& store, const std::string& name, const std::string& variant, long long seed,
-                        const std::string& split_key, const std::vector<int>& wrong, json overrides) {
+                        const std::string& split_key, const std::vector<int>& wrong, json overrides,
+                        json train_params = nullptr) {
   pipe::RunRecord r;
   r.base_name = name;
   r.experiment = "exp";
@@ -77,10 +78,12 @@ pipe::RunRecord add_run(pipe::Store& store, const std::string& name, const std::
   store.publish({split_key, "split", json::object(), 0.1}, json::object(), stage("split", "split", split_key, 0));
 
   std::string train_key = "train-" + r.id;
+  pipe::StageRunRecord train = stage("train", "train", train_key, 1);
+  train.params = std::move(train_params);
   store.publish({train_key, "train",
                  {{"epochs", 3}, {"best_epoch", 2}, {"seconds", 12.5}, {"params", 1234}, {"images_per_second", 900}},
                  1},
-                json::object(), stage("train", "train", train_key, 1));
+                json::object(), train);
   for (int e = 1; e <= 3; ++e)
     store.put_epoch(train_key, {{"epoch", e}, {"train_loss", 1.0 / e}, {"train_accuracy", 1 - 0.3 / e},
                                 {"val_loss", 1.1 / e}, {"val_accuracy", 1 - 0.35 / e}, {"lr", 0.001}, {"seconds", 4}});
@@ -197,6 +200,56 @@ TEST_CASE("pipe compare refuses paired tests across test sets and needs two runs
   CHECK(pipe_cmd(res.dir, "compare " + a.name).code == 2);
   CHECK(pipe_cmd(res.dir, "compare " + a.name + " nosuchrun").code == 2);
   CHECK(pipe_cmd(res.dir, "compare " + a.name + " " + c.name + " --format xml").code == 2);
+}
+
+TEST_CASE("pipe compare hides parameters equal in all runs and at the train stage's defaults", "[report]") {
+  Results res;
+  write_split(*res.store, "splitA");
+  // As the train stage records them: validated, defaults filled, its seed the run's.
+  json params = {{"model", "/m/mlp.yaml"}, {"batch", 64},      {"epochs", 10},   {"shuffle", true},
+                 {"normalize", "scale"},   {"seed", 800},      {"layers", nullptr},
+                 {"optimizer", {{"adam", {{"lr", 0.001}}}}}};
+  auto a = add_run(*res.store, "exp/mlp", "mlp", 800, "splitA", {0, 1}, json::object(), params);
+  params["model"] = "/m/cnn.yaml";
+  auto b = add_run(*res.store, "exp/cnn", "cnn", 800, "splitA", {0}, json::object(), params);
+  std::string runs = "compare " + a.name + " " + b.name;
+
+  Output text = pipe_cmd(res.dir, runs);
+  REQUIRE(text.code == 0);
+  auto params_section = text.out.substr(0, text.out.find("\nMetrics\n"));
+  auto row = [&](const std::string& name) { return params_section.find("\n" + name + " "); };
+  CHECK(row("train.model") < row("train.batch"));  // the difference first
+  CHECK(row("train.batch") != std::string::npos);  // equal, but not the default 32
+  CHECK(row("seed") != std::string::npos);         // the run's seed is no stage default
+  for (const char* hidden : {"train.epochs", "train.shuffle", "train.normalize", "train.seed", "train.layers",
+                             "train.optimizer.adam.lr"})
+    CHECK(row(hidden) == std::string::npos);
+  const std::string line = "(6 parameters at their defaults and equal in all runs are hidden; --all shows them)";
+  CHECK(params_section.find("\n" + line + "\n") != std::string::npos);
+
+  Output all = pipe_cmd(res.dir, runs + " --all");
+  REQUIRE(all.code == 0);
+  CHECK(all.out.find("train.optimizer.adam.lr") != std::string::npos);
+  CHECK(all.out.find("train.epochs") != std::string::npos);
+  CHECK(all.out.find("are hidden") == std::string::npos);
+
+  Output only = pipe_cmd(res.dir, runs + " --only-diff --format md");
+  REQUIRE(only.code == 0);
+  CHECK(only.out.find("train.model") != std::string::npos);
+  CHECK(only.out.find("train.batch") == std::string::npos);
+
+  Output csv = pipe_cmd(res.dir, runs + " --format csv");
+  CHECK(csv.out.find("parameter,train.batch,64,64") != std::string::npos);
+  CHECK(csv.out.find("train.epochs") == std::string::npos);
+
+  Output o = pipe_cmd(res.dir, runs + " --format json");
+  REQUIRE(o.code == 0);
+  json j = json::parse(o.out);
+  REQUIRE(j["parameters"].size() == 9);  // all eight train keys and the run's seed
+  CHECK(j["parameters"][0]["name"] == "train.model");
+  int at_default = 0;
+  for (const auto& p : j["parameters"]) at_default += p["at_default"].get<bool>();
+  CHECK(at_default == 6);
 }
 
 TEST_CASE("pipe compare shows mean and std over seeds", "[report]") {
