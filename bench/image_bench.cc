@@ -15,7 +15,7 @@
 //
 // The settings are those of pipelines/multiscript.yaml: ingest decodes gray and
 // shrinks images larger than 128 pixels by a whole factor; clean: gray,
-// invert auto, crop to content, stroke 2.5, pad 2, 28×28, centre of mass,
+// invert auto, crop to content, stroke 2 (adjust), pad 2, 28×28, centre of mass,
 // exact de-duplication.
 #include "engine/posix.h"  // first: see posix.h
 
@@ -68,7 +68,8 @@ double run_pipe(const std::string& data, const std::string& out, int threads, bo
   c.color = "gray";
   c.invert = "auto";
   c.crop = "content";
-  c.stroke = stroke ? 2.5 : 0;
+  c.stroke = stroke ? 2.0 : 0;
+  c.stroke_mode = "adjust";
   c.pad = 2;
   c.height = c.width = 28;
   c.center = "mass";

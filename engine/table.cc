@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/csv.h"
+
 namespace pipe {
 
 namespace {
@@ -29,16 +31,6 @@ bool looks_numeric(const std::string& s) {
       return false;
   }
   return digits > 0;
-}
-
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -88,7 +80,7 @@ std::string Table::csv() const {
   auto render = [&](const std::vector<std::string>& row) {
     std::string line;
     for (size_t c = 0; c < header_.size(); ++c)
-      line += (c ? "," : "") + csv_cell(c < row.size() ? row[c] : "");
+      line += (c ? "," : "") + csv_field(c < row.size() ? row[c] : "");
     return line + "\n";
   };
   std::string out = render(header_);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/csv.h"
 #include "engine/error.h"
 #include "report/figure.h"
 
@@ -34,16 +35,6 @@ std::string escape_markdown(const std::string& s) {
     else out += c;
   }
   return out;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // The cell's value for csv/json: its JSON value, else its text.

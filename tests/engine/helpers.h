@@ -13,22 +13,12 @@
 #include "engine/executor.h"
 #include "engine/graph.h"
 #include "engine/store.h"
+#include "tests/temp_folder.h"
 
 namespace pipe::test {
 
 // A fresh folder under $TMPDIR, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::pipe::testing::TempFolder;
 
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);

@@ -131,12 +131,12 @@ TEST_CASE("bad op lists are configuration errors naming the op", "[augment]") {
 
 TEST_CASE("an augmenter loads from an augment.json file", "[augment]") {
   pipe::image::testing::TempDir tmp;
-  pipe::image::testing::write_bytes(tmp.file("augment.json"), R"({"version": 1, "online": true, "ops": [{"rotate": 5}, "flip_h"]})");
-  Augmenter a = Augmenter::load(tmp.file("augment.json"));
+  pipe::image::testing::write_bytes(tmp.at("augment.json"), R"({"version": 1, "online": true, "ops": [{"rotate": 5}, "flip_h"]})");
+  Augmenter a = Augmenter::load(tmp.at("augment.json"));
   CHECK(a.ops().size() == 2);
   CHECK_FALSE(a.empty());
-  pipe::image::testing::write_bytes(tmp.file("bad.json"), "{not json");
-  CHECK_THROWS_WITH(Augmenter::load(tmp.file("bad.json")), Catch::Contains("not valid JSON"));
+  pipe::image::testing::write_bytes(tmp.at("bad.json"), "{not json");
+  CHECK_THROWS_WITH(Augmenter::load(tmp.at("bad.json")), Catch::Contains("not valid JSON"));
 }
 
 TEST_CASE("aspect changes the width/height ratio and keeps the area", "[augment]") {

@@ -168,16 +168,6 @@ TEST_CASE("stroke normalisation gives thin and thick pens the same width", "[cle
   o.crop = "content";
   o.height = o.width = 28;
   o.pad = 2;
-  // Round pens (a square-ended thick stroke thins to a hooked skeleton).
-  auto pen_glyph = [](int width) {
-    cv::Mat m(96, 96, CV_8UC1, cv::Scalar(0));
-    std::vector<cv::Point> path{{24, 19}, {24, 76}, {72, 76}};
-    for (size_t i = 0; i < path.size(); ++i) {
-      if (i) cv::line(m, path[i - 1], path[i], cv::Scalar(255), width);
-      cv::circle(m, path[i], width / 2, cv::Scalar(255), cv::FILLED);
-    }
-    return m;
-  };
   cv::Mat thin_pen = pen_glyph(2), thick_pen = pen_glyph(14);
   double before = stroke_width(clean_image(thick_pen, o).image) - stroke_width(clean_image(thin_pen, o).image);
   CHECK(before > 2);
@@ -396,8 +386,8 @@ TEST_CASE("clean_dataset: order, per-class counts, duplicates across classes", "
   };
   for (int i = 0; i < 6; ++i) add(marked(i, 0, 255), 0, "dark/" + std::to_string(i));
   for (int i = 0; i < 4; ++i) add(marked(i, 255, 0), 1, "light/" + std::to_string(i));
-  write_dataset(tmp.file("in.bin"), d);
-  DatasetView view = DatasetView::open(tmp.file("in.bin"));
+  write_dataset(tmp.at("in.bin"), d);
+  DatasetView view = DatasetView::open(tmp.at("in.bin"));
   CleanOptions o;
   o.crop = "content";
   o.height = o.width = 16;

@@ -32,7 +32,7 @@ Dataset mixed() {
 TEST_CASE("a dataset file round-trips every field", "[dataset]") {
   TempDir tmp;
   Dataset d = mixed();
-  std::string file = tmp.file("dataset.bin");
+  std::string file = tmp.at("dataset.bin");
   write_dataset(file, d);
   DatasetView v = DatasetView::open(file);
   REQUIRE(v.size() == d.samples.size());
@@ -69,8 +69,8 @@ TEST_CASE("a dataset with one shape is one contiguous array", "[dataset]") {
     s.pixels.assign(16, static_cast<uint8_t>(i));
     d.samples.push_back(s);
   }
-  write_dataset(tmp.file("d.bin"), d);
-  DatasetView v = DatasetView::open(tmp.file("d.bin"));
+  write_dataset(tmp.at("d.bin"), d);
+  DatasetView v = DatasetView::open(tmp.at("d.bin"));
   int h, w, c;
   v.common_shape(&h, &w, &c);
   CHECK((h == 4 && w == 4 && c == 1));
@@ -83,18 +83,18 @@ TEST_CASE("an empty dataset is a valid file", "[dataset]") {
   TempDir tmp;
   Dataset d;
   d.classes = {"x", "y"};
-  write_dataset(tmp.file("e.bin"), d);
-  DatasetView v = DatasetView::open(tmp.file("e.bin"));
+  write_dataset(tmp.at("e.bin"), d);
+  DatasetView v = DatasetView::open(tmp.at("e.bin"));
   CHECK(v.size() == 0);
   CHECK(v.classes().size() == 2);
 }
 
 TEST_CASE("write_subset writes the chosen samples in the given order", "[dataset]") {
   TempDir tmp;
-  write_dataset(tmp.file("all.bin"), mixed());
-  DatasetView all = DatasetView::open(tmp.file("all.bin"));
-  write_subset(tmp.file("sub.bin"), all, {5, 1, 3});
-  DatasetView sub = DatasetView::open(tmp.file("sub.bin"));
+  write_dataset(tmp.at("all.bin"), mixed());
+  DatasetView all = DatasetView::open(tmp.at("all.bin"));
+  write_subset(tmp.at("sub.bin"), all, {5, 1, 3});
+  DatasetView sub = DatasetView::open(tmp.at("sub.bin"));
   REQUIRE(sub.size() == 3);
   CHECK(sub.classes() == all.classes());
   CHECK(sub.path(0) == all.path(5));
@@ -105,29 +105,29 @@ TEST_CASE("write_subset writes the chosen samples in the given order", "[dataset
 
 TEST_CASE("damaged dataset files are errors naming the file", "[dataset]") {
   TempDir tmp;
-  write_dataset(tmp.file("good.bin"), mixed());
-  std::string bytes = pipe::image::testing::read_bytes(tmp.file("good.bin"));
+  write_dataset(tmp.at("good.bin"), mixed());
+  std::string bytes = pipe::image::testing::read_bytes(tmp.at("good.bin"));
 
-  pipe::image::testing::write_bytes(tmp.file("short.bin"), bytes.substr(0, bytes.size() - 10));
-  CHECK_THROWS_WITH(DatasetView::open(tmp.file("short.bin")), Catch::Contains("truncated"));
+  pipe::image::testing::write_bytes(tmp.at("short.bin"), bytes.substr(0, bytes.size() - 10));
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("short.bin")), Catch::Contains("truncated"));
 
   std::string bad = bytes;
   bad[0] = 'X';
-  pipe::image::testing::write_bytes(tmp.file("magic.bin"), bad);
-  CHECK_THROWS_WITH(DatasetView::open(tmp.file("magic.bin")), Catch::Contains("not a pipe dataset"));
+  pipe::image::testing::write_bytes(tmp.at("magic.bin"), bad);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("magic.bin")), Catch::Contains("not a pipe dataset"));
 
-  pipe::image::testing::write_bytes(tmp.file("tiny.bin"), "PIPE");
-  CHECK_THROWS_AS(DatasetView::open(tmp.file("tiny.bin")), pipe::Error);
-  CHECK_THROWS_WITH(DatasetView::open(tmp.file("missing.bin")), Catch::Contains("missing.bin"));
+  pipe::image::testing::write_bytes(tmp.at("tiny.bin"), "PIPE");
+  CHECK_THROWS_AS(DatasetView::open(tmp.at("tiny.bin")), pipe::Error);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("missing.bin")), Catch::Contains("missing.bin"));
 }
 
 TEST_CASE("write_dataset refuses inconsistent samples", "[dataset]") {
   TempDir tmp;
   Dataset d = mixed();
   d.samples[2].pixels.pop_back();
-  CHECK_THROWS_WITH(write_dataset(tmp.file("x.bin"), d), Catch::Contains("bytes of pixels"));
+  CHECK_THROWS_WITH(write_dataset(tmp.at("x.bin"), d), Catch::Contains("bytes of pixels"));
   d = mixed();
   d.samples[1].label = 9;
-  CHECK_THROWS_WITH(write_dataset(tmp.file("y.bin"), d), Catch::Contains("label 9"));
-  CHECK_FALSE(std::filesystem::exists(tmp.file("y.bin")));
+  CHECK_THROWS_WITH(write_dataset(tmp.at("y.bin"), d), Catch::Contains("label 9"));
+  CHECK_FALSE(std::filesystem::exists(tmp.at("y.bin")));
 }

@@ -12,29 +12,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "stages/image/dataset.h"
+#include "tests/temp_folder.h"
 
 namespace pipe::image::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pipe-image-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& rel) const {
-    std::filesystem::path p = std::filesystem::path(path_) / rel;
-    std::filesystem::create_directories(p.parent_path());
-    return p.string();
-  }
-
- private:
-  std::string path_;
-};
+using TempDir = ::pipe::testing::TempFolder;
 
 inline void write_bytes(const std::string& file, const std::string& bytes) {
   std::ofstream(file, std::ios::binary) << bytes;
@@ -43,6 +25,18 @@ inline void write_bytes(const std::string& file, const std::string& bytes) {
 inline std::string read_bytes(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// An "L" drawn with a round pen `width` pixels wide, light on dark, 96×96
+// (round ends: a square-ended thick stroke thins to a hooked skeleton).
+inline cv::Mat pen_glyph(int width) {
+  cv::Mat m(96, 96, CV_8UC1, cv::Scalar(0));
+  std::vector<cv::Point> path{{24, 19}, {24, 76}, {72, 76}};
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (i) cv::line(m, path[i - 1], path[i], cv::Scalar(255), width);
+    cv::circle(m, path[i], width / 2, cv::Scalar(255), cv::FILLED);
+  }
+  return m;
 }
 
 // A gray glyph: a `thickness`-pixel "L" of value `ink` on `paper`.

@@ -36,13 +36,13 @@ std::vector<uint8_t> ramp(size_t n) {
 TEST_CASE("IDX images and labels are read gzipped or plain", "[idx]") {
   TempDir tmp;
   std::vector<uint8_t> pixels = ramp(3 * 4 * 5);
-  write_gz(tmp.file("x-images-idx3-ubyte.gz"), idx_bytes(3, {3, 4, 5}, pixels));
-  write_gz(tmp.file("x-labels-idx1-ubyte.gz"), idx_bytes(1, {3}, {7, 0, 2}));
-  pipe::image::testing::write_bytes(tmp.file("p-images-idx3-ubyte"), idx_bytes(3, {3, 4, 5}, pixels));
-  pipe::image::testing::write_bytes(tmp.file("p-labels-idx1-ubyte"), idx_bytes(1, {3}, {7, 0, 2}));
+  write_gz(tmp.at("x-images-idx3-ubyte.gz"), idx_bytes(3, {3, 4, 5}, pixels));
+  write_gz(tmp.at("x-labels-idx1-ubyte.gz"), idx_bytes(1, {3}, {7, 0, 2}));
+  pipe::image::testing::write_bytes(tmp.at("p-images-idx3-ubyte"), idx_bytes(3, {3, 4, 5}, pixels));
+  pipe::image::testing::write_bytes(tmp.at("p-labels-idx1-ubyte"), idx_bytes(1, {3}, {7, 0, 2}));
   for (std::string stem : {"x", "p"}) {
     std::string ext = stem == "x" ? ".gz" : "";
-    IdxImages r = read_idx_images(tmp.file(stem + "-images-idx3-ubyte" + ext), tmp.file(stem + "-labels-idx1-ubyte" + ext));
+    IdxImages r = read_idx_images(tmp.at(stem + "-images-idx3-ubyte" + ext), tmp.at(stem + "-labels-idx1-ubyte" + ext));
     CHECK(r.count == 3);
     CHECK(r.height == 4);
     CHECK(r.width == 5);
@@ -55,31 +55,31 @@ TEST_CASE("IDX images and labels are read gzipped or plain", "[idx]") {
 TEST_CASE("truncated and malformed IDX files are clear errors", "[idx]") {
   TempDir tmp;
   std::string full = idx_bytes(3, {10, 28, 28}, ramp(10 * 28 * 28));
-  pipe::image::testing::write_bytes(tmp.file("cut"), full.substr(0, 500));
-  CHECK_THROWS_WITH(read_idx(tmp.file("cut")), Catch::Contains("truncated IDX file") && Catch::Contains("7840 bytes"));
-  write_gz(tmp.file("cut.gz"), full.substr(0, 2000));
-  CHECK_THROWS_WITH(read_idx(tmp.file("cut.gz")), Catch::Contains("truncated"));
-  pipe::image::testing::write_bytes(tmp.file("header"), full.substr(0, 6));
-  CHECK_THROWS_WITH(read_idx(tmp.file("header")), Catch::Contains("header ends early"));
-  pipe::image::testing::write_bytes(tmp.file("magic"), "\x12\x34\x08\x01rest");
-  CHECK_THROWS_WITH(read_idx(tmp.file("magic")), Catch::Contains("bad magic"));
-  pipe::image::testing::write_bytes(tmp.file("float"), std::string("\0\0\x0d\x01\0\0\0\x01xxxx", 12));
-  CHECK_THROWS_WITH(read_idx(tmp.file("float")), Catch::Contains("0x0d"));
-  CHECK_THROWS_WITH(read_idx(tmp.file("nothing")), Catch::Contains("cannot open"));
+  pipe::image::testing::write_bytes(tmp.at("cut"), full.substr(0, 500));
+  CHECK_THROWS_WITH(read_idx(tmp.at("cut")), Catch::Contains("truncated IDX file") && Catch::Contains("7840 bytes"));
+  write_gz(tmp.at("cut.gz"), full.substr(0, 2000));
+  CHECK_THROWS_WITH(read_idx(tmp.at("cut.gz")), Catch::Contains("truncated"));
+  pipe::image::testing::write_bytes(tmp.at("header"), full.substr(0, 6));
+  CHECK_THROWS_WITH(read_idx(tmp.at("header")), Catch::Contains("header ends early"));
+  pipe::image::testing::write_bytes(tmp.at("magic"), "\x12\x34\x08\x01rest");
+  CHECK_THROWS_WITH(read_idx(tmp.at("magic")), Catch::Contains("bad magic"));
+  pipe::image::testing::write_bytes(tmp.at("float"), std::string("\0\0\x0d\x01\0\0\0\x01xxxx", 12));
+  CHECK_THROWS_WITH(read_idx(tmp.at("float")), Catch::Contains("0x0d"));
+  CHECK_THROWS_WITH(read_idx(tmp.at("nothing")), Catch::Contains("cannot open"));
   // A gzip stream whose compressed bytes are damaged.
-  write_gz(tmp.file("ok.gz"), full);
-  std::string gz = pipe::image::testing::read_bytes(tmp.file("ok.gz"));
+  write_gz(tmp.at("ok.gz"), full);
+  std::string gz = pipe::image::testing::read_bytes(tmp.at("ok.gz"));
   for (size_t i = 40; i < 80; ++i) gz[i] = static_cast<char>(gz[i] ^ 0x5A);
-  pipe::image::testing::write_bytes(tmp.file("bad.gz"), gz);
-  CHECK_THROWS_AS(read_idx(tmp.file("bad.gz")), pipe::Error);
+  pipe::image::testing::write_bytes(tmp.at("bad.gz"), gz);
+  CHECK_THROWS_AS(read_idx(tmp.at("bad.gz")), pipe::Error);
 }
 
 TEST_CASE("images and labels must agree", "[idx]") {
   TempDir tmp;
-  pipe::image::testing::write_bytes(tmp.file("i"), idx_bytes(3, {2, 2, 2}, ramp(8)));
-  pipe::image::testing::write_bytes(tmp.file("l"), idx_bytes(1, {3}, {1, 2, 3}));
-  CHECK_THROWS_WITH(read_idx_images(tmp.file("i"), tmp.file("l")), Catch::Contains("3 labels for 2 images"));
-  CHECK_THROWS_WITH(read_idx_images(tmp.file("l"), tmp.file("l")), Catch::Contains("dimensions"));
+  pipe::image::testing::write_bytes(tmp.at("i"), idx_bytes(3, {2, 2, 2}, ramp(8)));
+  pipe::image::testing::write_bytes(tmp.at("l"), idx_bytes(1, {3}, {1, 2, 3}));
+  CHECK_THROWS_WITH(read_idx_images(tmp.at("i"), tmp.at("l")), Catch::Contains("3 labels for 2 images"));
+  CHECK_THROWS_WITH(read_idx_images(tmp.at("l"), tmp.at("l")), Catch::Contains("dimensions"));
 }
 
 TEST_CASE("the labels file beside an images file", "[idx]") {

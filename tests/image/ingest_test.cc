@@ -17,7 +17,7 @@ void make_folder(const TempDir& tmp, const std::string& root, const std::vector<
   int v = 1;
   for (const auto& c : classes)
     for (int i = 0; i < per_class; ++i)
-      write_png(tmp.file(root + "/" + c + "/" + std::to_string(i) + ".png"), cv::Mat(4, 5, CV_8UC1, cv::Scalar(v++)));
+      write_png(tmp.at(root + "/" + c + "/" + std::to_string(i) + ".png"), cv::Mat(4, 5, CV_8UC1, cv::Scalar(v++)));
 }
 
 IngestResult run(const std::vector<SourceSpec>& sources, int threads = 2, DecodeMode mode = DecodeMode::kUnchanged) {
@@ -65,12 +65,12 @@ TEST_CASE("the output order does not depend on the thread count", "[ingest]") {
 TEST_CASE("corrupt, truncated and wrong-type files are skipped and listed", "[ingest]") {
   TempDir tmp;
   make_folder(tmp, "data", {"a", "b"}, 4);
-  write_bytes(tmp.file("data/a/readme.txt"), "not an image");
-  write_bytes(tmp.file("data/b/empty.png"), "");
+  write_bytes(tmp.at("data/a/readme.txt"), "not an image");
+  write_bytes(tmp.at("data/b/empty.png"), "");
   std::vector<uint8_t> jpg;
   cv::imencode(".jpg", glyph(64, 4, 0, 255), jpg);
-  write_bytes(tmp.file("data/b/cut.jpg"), std::string(jpg.begin(), jpg.begin() + jpg.size() / 2));
-  write_bytes(tmp.file("data/a/.hidden.png"), "ignored");
+  write_bytes(tmp.at("data/b/cut.jpg"), std::string(jpg.begin(), jpg.begin() + jpg.size() / 2));
+  write_bytes(tmp.at("data/a/.hidden.png"), "ignored");
   IngestResult r = run({folder(tmp.path() + "/data")});
   CHECK(r.data.samples.size() == 8);
   CHECK(r.considered == 11);
@@ -88,7 +88,7 @@ TEST_CASE("corrupt, truncated and wrong-type files are skipped and listed", "[in
 TEST_CASE("a manifest source: paths relative to the manifest, extra columns", "[ingest]") {
   TempDir tmp;
   make_folder(tmp, "root/imgs", {"p", "q"}, 2);
-  write_bytes(tmp.file("root/lists/m.csv"),
+  write_bytes(tmp.at("root/lists/m.csv"),
               "label,path,group,split\n"
               "one,../imgs/p/0.png,w1,train\n"
               "two,\"../imgs/q/1.png\",w2,test\n"
@@ -115,14 +115,14 @@ TEST_CASE("paths that leave the dataset root are errors", "[ingest]") {
   SourceSpec s = folder(tmp.path() + "/root");
   s.layout = "manifest";
 
-  write_bytes(tmp.file("root/manifest.csv"), "path,label\n../outside/secret/0.png,a\n");
+  write_bytes(tmp.at("root/manifest.csv"), "path,label\n../outside/secret/0.png,a\n");
   CHECK_THROWS_WITH(run({s}), Catch::Contains("escapes the dataset root") && Catch::Contains("manifest.csv:2"));
 
-  write_bytes(tmp.file("root/manifest.csv"), "path,label\n" + tmp.path() + "/outside/secret/0.png,a\n");
+  write_bytes(tmp.at("root/manifest.csv"), "path,label\n" + tmp.path() + "/outside/secret/0.png,a\n");
   CHECK_THROWS_WITH(run({s}), Catch::Contains("absolute path"));
 
   fs::create_symlink(tmp.path() + "/outside/secret/0.png", tmp.path() + "/root/a/link.png");
-  write_bytes(tmp.file("root/manifest.csv"), "path,label\na/link.png,a\n");
+  write_bytes(tmp.at("root/manifest.csv"), "path,label\na/link.png,a\n");
   CHECK_THROWS_WITH(run({s}), Catch::Contains("escapes the dataset root"));
   CHECK_THROWS_WITH(run({folder(tmp.path() + "/root")}), Catch::Contains("a/link.png") && Catch::Contains("escapes"));
   fs::remove(tmp.path() + "/root/a/link.png");
@@ -141,9 +141,9 @@ TEST_CASE("a malformed manifest is an error at its line", "[ingest]") {
   make_folder(tmp, "root", {"a"}, 1);
   SourceSpec s = folder(tmp.path() + "/root");
   s.layout = "manifest";
-  write_bytes(tmp.file("root/manifest.csv"), "file,class\na/0.png,a\n");
+  write_bytes(tmp.at("root/manifest.csv"), "file,class\na/0.png,a\n");
   CHECK_THROWS_WITH(run({s}), Catch::Contains("path and label"));
-  write_bytes(tmp.file("root/manifest.csv"), "path,label\na/0.png,a,extra\n");
+  write_bytes(tmp.at("root/manifest.csv"), "path,label\na/0.png,a,extra\n");
   CHECK_THROWS_WITH(run({s}), Catch::Contains("manifest.csv:2") && Catch::Contains("expected 2 fields"));
 }
 
@@ -153,9 +153,9 @@ TEST_CASE("labels from file names, label maps, groups, prefixes, subsets, limits
     for (int i = 1; i <= 4; ++i) {
       char name[64];
       std::snprintf(name, sizeof name, "eng/Sample/img%03d-%03d.png", cls, i);
-      write_png(tmp.file(name), cv::Mat(3, 3, CV_8UC1, cv::Scalar(cls)));
+      write_png(tmp.at(name), cv::Mat(3, 3, CV_8UC1, cv::Scalar(cls)));
     }
-  write_png(tmp.file("eng/Sample/other.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(0)));
+  write_png(tmp.at("eng/Sample/other.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(0)));
   SourceSpec s = folder(tmp.path() + "/eng");
   s.label_from_filename = "^img(\\d+)-";
   s.label_map = chars74k_label_map();
@@ -185,7 +185,7 @@ TEST_CASE("labels from file names, label maps, groups, prefixes, subsets, limits
 TEST_CASE("with labels from file names, files may sit directly in the folder", "[ingest]") {
   TempDir tmp;
   for (int cls : {1, 2})
-    write_png(tmp.file("flat/img00" + std::to_string(cls) + "-001.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(cls)));
+    write_png(tmp.at("flat/img00" + std::to_string(cls) + "-001.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(cls)));
   SourceSpec s = folder(tmp.path() + "/flat");
   CHECK_THROWS_WITH(run({s}), Catch::Contains("no class folders"));
   s.label_from_filename = "^img(\\d+)-";
@@ -198,9 +198,9 @@ TEST_CASE("with labels from file names, files may sit directly in the folder", "
 TEST_CASE("a fixed label names every image of a source, loose files included", "[ingest]") {
   TempDir tmp;
   for (int i = 0; i < 3; ++i)
-    write_png(tmp.file("english/img00" + std::to_string(i) + "-001.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(i)));
+    write_png(tmp.at("english/img00" + std::to_string(i) + "-001.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(i)));
   make_folder(tmp, "english/extra", {"ignored"}, 1);  // english/extra/ignored/0.png: two levels down, a folder
-  write_png(tmp.file("english/sub/one.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(9)));
+  write_png(tmp.at("english/sub/one.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(9)));
   make_folder(tmp, "arabic", {"letters"}, 2);
   SourceSpec en = folder(tmp.path() + "/english"), ar = folder(tmp.path() + "/arabic");
   en.label = "english";
@@ -228,7 +228,7 @@ TEST_CASE("a fixed label names every image of a source, loose files included", "
   SourceSpec m = folder(tmp.path() + "/arabic");
   m.layout = "manifest";
   m.label = "arabic";
-  write_bytes(tmp.file("arabic/manifest.csv"), "path\nletters/1.png\n");
+  write_bytes(tmp.at("arabic/manifest.csv"), "path\nletters/1.png\n");
   r = run({m});
   REQUIRE(r.data.samples.size() == 1);
   CHECK(r.data.classes == std::vector<std::string>{"arabic"});

@@ -24,7 +24,7 @@ std::string small_dataset(const TempDir& tmp, int per_class_a, int per_class_b) 
     }
     d.samples.push_back(s);
   }
-  std::string file = tmp.file("d.bin");
+  std::string file = tmp.at("d.bin");
   write_dataset(file, d);
   return file;
 }
@@ -51,8 +51,8 @@ TEST_CASE("a contact sheet has one row per class and up to N cells", "[sheet]") 
   CHECK(cv::countNonZero(second) == 3 * 56 * 56);
   // The same seed picks the same samples; the sheet is a PNG on disk.
   CHECK(cv::countNonZero(contact_sheet(v, o).reshape(1) != sheet.reshape(1)) == 0);
-  pipe::image::write_png(tmp.file("sheet.png"), sheet);
-  cv::Mat back = cv::imread(tmp.file("sheet.png"));
+  pipe::image::write_png(tmp.at("sheet.png"), sheet);
+  cv::Mat back = cv::imread(tmp.at("sheet.png"));
   CHECK(back.size() == sheet.size());
 }
 
@@ -69,8 +69,8 @@ TEST_CASE("mixed sizes are fitted into square cells", "[sheet]") {
     s.pixels.assign(static_cast<size_t>(s.height) * 120 * 3, 255);
     d.samples.push_back(s);
   }
-  write_dataset(tmp.file("m.bin"), d);
-  cv::Mat sheet = contact_sheet(DatasetView::open(tmp.file("m.bin")), SheetOptions());
+  write_dataset(tmp.at("m.bin"), d);
+  cv::Mat sheet = contact_sheet(DatasetView::open(tmp.at("m.bin")), SheetOptions());
   CHECK(sheet.rows < 120);  // one row of 72-pixel cells
 }
 
@@ -95,15 +95,15 @@ TEST_CASE("the preprocessing record round-trips and replays clean", "[recipe]") 
   cv::Mat big = glyph(200, 9, 0, 255);
   cv::Mat rgb;
   cv::cvtColor(big, rgb, cv::COLOR_GRAY2BGR);
-  cv::imwrite(tmp.file("x.png"), rgb);
+  cv::imwrite(tmp.at("x.png"), rgb);
   std::string error;
-  cv::Mat out = r.read(tmp.file("x.png"), &error);
+  cv::Mat out = r.read(tmp.at("x.png"), &error);
   REQUIRE(error.empty());
   CHECK(out.size() == cv::Size(20, 20));
   CHECK(out.channels() == 1);
   CHECK(out.at<uint8_t>(0, 0) == 0);  // inverted: light ink on black
   cv::Mat via_apply = r.apply(big);
   CHECK(via_apply.size() == out.size());
-  CHECK(r.read(tmp.file("missing.png"), &error).empty());
+  CHECK(r.read(tmp.at("missing.png"), &error).empty());
   CHECK_FALSE(error.empty());
 }

@@ -5,21 +5,12 @@
 
 #include "stages/image/clean.h"
 #include "stages/image/stroke.h"
+#include "tests/image/helpers.h"
 
 using namespace pipe::image;
+using namespace pipe::image::testing;
 
 namespace {
-
-// An "L" with a round pen `width` pixels wide, light on dark.
-cv::Mat pen_glyph(int width) {
-  cv::Mat m(96, 96, CV_8UC1, cv::Scalar(0));
-  std::vector<cv::Point> path{{24, 19}, {24, 76}, {72, 76}};
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (i) cv::line(m, path[i - 1], path[i], cv::Scalar(255), width);
-    cv::circle(m, path[i], width / 2, cv::Scalar(255), cv::FILLED);
-  }
-  return m;
-}
 
 CleanOptions adjust(double stroke) {
   CleanOptions o;

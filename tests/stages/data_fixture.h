@@ -18,34 +18,11 @@
 #include "engine/progress.h"
 #include "engine/schema.h"
 #include "engine/stage.h"
+#include "tests/temp_folder.h"
 
 namespace pipe::data_testing {
 
-class Folder {
- public:
-  Folder() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pipe-data-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~Folder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  // A path inside, its parent folders created.
-  std::string at(const std::string& rel) const {
-    std::filesystem::path p = std::filesystem::path(path_) / rel;
-    std::filesystem::create_directories(p.parent_path());
-    return p.string();
-  }
-  std::string dir(const std::string& rel) const {
-    std::filesystem::create_directories(std::filesystem::path(path_) / rel);
-    return path_ + "/" + rel;
-  }
-
- private:
-  std::string path_;
-};
+using Folder = ::pipe::testing::TempFolder;
 
 // Runs one stage of `kind` with parameters `yaml` (paths in it are absolute).
 class StageRun : public StageContext {

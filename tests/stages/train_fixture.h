@@ -19,29 +19,11 @@
 #include "engine/schema.h"
 #include "engine/stage.h"
 #include "stages/image/dataset.h"
+#include "tests/temp_folder.h"
 
 namespace pipe::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pipe-train-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const {
-    std::string p = path_ + "/" + name;
-    std::filesystem::create_directories(p);
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using TempDir = TempFolder;
 
 class TestContext : public StageContext {
  public:

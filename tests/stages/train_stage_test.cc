@@ -97,10 +97,10 @@ TestContext& resume_training(const std::string& root, int kill_after, std::uniqu
 
 TEST_CASE("train learns separable images and evaluate scores the kept model") {
   TempDir t;
-  write_set(t.sub("data"), blobs(40, 8, 8, 1));
-  write_set(t.sub("split"), blobs(10, 8, 8, 2), "val");
+  write_set(t.dir("data"), blobs(40, 8, 8, 1));
+  write_set(t.dir("split"), blobs(10, 8, 8, 2), "val");
   TestContext ctx(train_stage_kind(), kDense + "val: split.val\nepochs: 6\noptimizer: {adam: {lr: 0.01}}\n",
-                  t.sub("out"), t.sub("work"));
+                  t.dir("out"), t.dir("work"));
   ctx.bind("input", t.path() + "/data");
   ctx.bind("val", t.path() + "/split", "val");
   run_stage(train_stage_kind(), ctx);
@@ -119,7 +119,7 @@ TEST_CASE("train learns separable images and evaluate scores the kept model") {
   CHECK(model["normalize"]["mode"] == "scale");
   CHECK(std::filesystem::exists(t.path() + "/out/summary.txt"));
 
-  TestContext ev(evaluate_stage_kind(), "model: train\ninput: split.val\n", t.sub("eval"), t.sub("ework"), 800,
+  TestContext ev(evaluate_stage_kind(), "model: train\ninput: split.val\n", t.dir("eval"), t.dir("ework"), 800,
                  "evaluate");
   ev.bind("model", t.path() + "/out", "", "train", "trainkey");
   ev.bind("input", t.path() + "/split", "val", "split", "splitkey");
@@ -140,10 +140,10 @@ TEST_CASE("train learns separable images and evaluate scores the kept model") {
 TEST_CASE("standardisation statistics come from the training data only") {
   TempDir t;
   image::Dataset train = blobs(10, 4, 4, 3);
-  write_set(t.sub("data"), train);
-  write_set(t.sub("split"), blobs(10, 4, 4, 4, 90), "val");  // much brighter
-  TestContext ctx(train_stage_kind(), kDense + "val: split.val\nepochs: 1\nnormalize: standardize\n", t.sub("out"),
-                  t.sub("work"));
+  write_set(t.dir("data"), train);
+  write_set(t.dir("split"), blobs(10, 4, 4, 4, 90), "val");  // much brighter
+  TestContext ctx(train_stage_kind(), kDense + "val: split.val\nepochs: 1\nnormalize: standardize\n", t.dir("out"),
+                  t.dir("work"));
   ctx.bind("input", t.path() + "/data");
   ctx.bind("val", t.path() + "/split", "val");
   run_stage(train_stage_kind(), ctx);
@@ -163,12 +163,12 @@ TEST_CASE("standardisation statistics come from the training data only") {
 
 TEST_CASE("early stopping stops patience epochs after the last improvement") {
   TempDir t;
-  write_set(t.sub("data"), blobs(8, 4, 4, 5));
+  write_set(t.dir("data"), blobs(8, 4, 4, 5));
   // A learning rate of 0 keeps the loss constant: epoch 1 is the only improvement.
   TestContext ctx(train_stage_kind(),
                   kDense + "val_fraction: 0.25\nepochs: 10\noptimizer: {sgd: {lr: 0.0}}\n"
                            "early_stopping: {monitor: val_loss, patience: 2}\n",
-                  t.sub("out"), t.sub("work"));
+                  t.dir("out"), t.dir("work"));
   ctx.bind("input", t.path() + "/data");
   run_stage(train_stage_kind(), ctx);
   CHECK(ctx.metrics["epochs"] == 3);
@@ -178,11 +178,11 @@ TEST_CASE("early stopping stops patience epochs after the last improvement") {
 
 TEST_CASE("reduce-LR-on-plateau lowers the learning rate the net uses") {
   TempDir t;
-  write_set(t.sub("data"), blobs(8, 4, 4, 5));
+  write_set(t.dir("data"), blobs(8, 4, 4, 5));
   TestContext ctx(train_stage_kind(),
                   kDense + "epochs: 4\noptimizer: {sgd: {lr: 1.0e-9}}\n"
                            "reduce_lr_on_plateau: {monitor: train_loss, patience: 1, factor: 0.5}\n",
-                  t.sub("out"), t.sub("work"));
+                  t.dir("out"), t.dir("work"));
   ctx.bind("input", t.path() + "/data");
   run_stage(train_stage_kind(), ctx);
   // Epoch 1 sets the best; 2 and 3 do not improve by min_delta: reduced after each.
@@ -194,9 +194,9 @@ TEST_CASE("reduce-LR-on-plateau lowers the learning rate the net uses") {
 
 TEST_CASE("monitoring val metrics without a validation set is a configuration error") {
   TempDir t;
-  write_set(t.sub("data"), blobs(4, 4, 4, 5));
-  TestContext ctx(train_stage_kind(), kDense + "early_stopping: {monitor: val_accuracy}\n", t.sub("out"),
-                  t.sub("work"));
+  write_set(t.dir("data"), blobs(4, 4, 4, 5));
+  TestContext ctx(train_stage_kind(), kDense + "early_stopping: {monitor: val_accuracy}\n", t.dir("out"),
+                  t.dir("work"));
   ctx.bind("input", t.path() + "/data");
   try {
     run_stage(train_stage_kind(), ctx);
@@ -209,19 +209,19 @@ TEST_CASE("monitoring val metrics without a validation set is a configuration er
 
 TEST_CASE("train refuses the test split") {
   TempDir t;
-  write_set(t.sub("split"), blobs(4, 4, 4, 5), "test");
-  TestContext ctx(train_stage_kind(), kDense, t.sub("out"), t.sub("work"));
+  write_set(t.dir("split"), blobs(4, 4, 4, 5), "test");
+  TestContext ctx(train_stage_kind(), kDense, t.dir("out"), t.dir("work"));
   ctx.bind("input", t.path() + "/split", "test");
   REQUIRE_THROWS_WITH(run_stage(train_stage_kind(), ctx), Catch::Contains("test split"));
 }
 
 TEST_CASE("a diverging loss stops training with the epoch and batch") {
   TempDir t;
-  write_set(t.sub("data"), blobs(16, 4, 4, 5));
+  write_set(t.dir("data"), blobs(16, 4, 4, 5));
   // Huge class weights and learning rate: the weights overflow within the first epoch.
   TestContext ctx(train_stage_kind(),
                   kDense + "epochs: 3\nloss: {class_weights: [1.0e+38, 1.0e+38]}\noptimizer: {sgd: {lr: 1000}}\n",
-                  t.sub("out"), t.sub("work"));
+                  t.dir("out"), t.dir("work"));
   ctx.bind("input", t.path() + "/data");
   try {
     run_stage(train_stage_kind(), ctx);
@@ -238,14 +238,14 @@ TEST_CASE("a diverging loss stops training with the epoch and batch") {
 
 TEST_CASE("init_from copies another model's layers and freeze keeps them fixed") {
   TempDir t;
-  write_set(t.sub("data"), blobs(16, 4, 4, 5));
-  TestContext a(train_stage_kind(), kDense + "epochs: 2\n", t.sub("a"), t.sub("awork"));
+  write_set(t.dir("data"), blobs(16, 4, 4, 5));
+  TestContext a(train_stage_kind(), kDense + "epochs: 2\n", t.dir("a"), t.dir("awork"));
   a.bind("input", t.path() + "/data");
   run_stage(train_stage_kind(), a);
   auto wa = weights_of(t.path() + "/a");
 
-  TestContext b(train_stage_kind(), kDense + "epochs: 2\ninit_from: first\nfreeze: hidden\nseed: 5\n", t.sub("b"),
-                t.sub("bwork"));
+  TestContext b(train_stage_kind(), kDense + "epochs: 2\ninit_from: first\nfreeze: hidden\nseed: 5\n", t.dir("b"),
+                t.dir("bwork"));
   b.bind("input", t.path() + "/data");
   b.add_run("first", t.path() + "/a");
   run_stage(train_stage_kind(), b);
@@ -258,7 +258,7 @@ TEST_CASE("init_from copies another model's layers and freeze keeps them fixed")
   // A checkpoint file works too.
   TestContext c(train_stage_kind(),
                 kDense + "epochs: 1\ninit_from: " + t.path() + "/a/model.safetensors\nfreeze: [hidden, head]\n",
-                t.sub("c"), t.sub("cwork"));
+                t.dir("c"), t.dir("cwork"));
   c.bind("input", t.path() + "/data");
   run_stage(train_stage_kind(), c);
   CHECK(weights_of(t.path() + "/c") == wa);
