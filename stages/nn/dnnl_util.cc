@@ -56,19 +56,6 @@ bool is_plain(const md& d) {
 Dims dims_of(const md& d) { return d.dims(); }
 size_t floats(const md& d) { return d.get_size() / sizeof(float); }
 
-md with_batch_size(const md& d, int64_t n) {
-  dnnl_memory_desc_t c = d.data;
-  if (c.ndims < 1 || c.format_kind != dnnl_blocked || c.offset0 != 0 || c.padded_dims[0] != c.dims[0]) return md();
-  const auto& blocking = c.format_desc.blocking;
-  for (int i = 0; i < blocking.inner_nblks; ++i)
-    if (blocking.inner_idxs[i] == 0) return md();
-  if (static_cast<size_t>(blocking.strides[0] * c.dims[0]) * sizeof(float) != d.get_size()) return md();
-  for (int i = 1; i < c.ndims; ++i)
-    if (c.dims[i] > 1 && blocking.strides[i] >= blocking.strides[0]) return md();
-  c.dims[0] = c.padded_dims[0] = n;
-  return md(c);
-}
-
 // ---- convolution ------------------------------------------------------------------
 
 namespace {

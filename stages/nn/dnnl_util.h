@@ -26,9 +26,6 @@ md strided(const Dims& dims, const Dims& strides);
 bool is_plain(const md& d);  // dense row-major of its own dims
 Dims dims_of(const md& d);
 size_t floats(const md& d);  // buffer size in floats (padding included)
-// d's layout for a batch of n (its first dimension) when samples lie one after another in
-// it (batch outermost, not blocked); else a zero md.
-md with_batch_size(const md& d, int64_t n);
 
 // ---- convolution -------------------------------------------------------------
 struct ConvGeometry {

@@ -58,26 +58,15 @@ std::string allowed_layers() {
 
 }  // namespace
 
-// One plan with what the net needs around it: layers [begin, end) for a batch of n.  A
-// net runs as one range, or split (see NetImpl::front_split) into a front [0, s), whose
-// passes each have a plan of their own ("slot"), and the rest [s, L) on the whole batch.
+// One plan with what the net needs around it.
 struct Built {
   Mode mode;
   int n = 0;
   int worker = -1;  // >= 0: a single-threaded plan run by OpenMP thread `worker`
-  int slot = -1;    // front plans: the pass they run; their activations wait for its backward
-  size_t begin = 0, end = 0;
   std::unique_ptr<Plan> plan;
-  std::vector<std::unique_ptr<LayerRun>> runs;  // runs[k - begin] for layer k
+  std::vector<std::unique_ptr<LayerRun>> runs;
   dnnl::memory input, logits, diff_logits, input_diff;
-  dnnl::memory out, out_diff;  // front plans: the activation at the split and its gradient
   uint64_t used = 0;
-};
-
-// Layers [0, front) run in passes of `pass` samples, the rest on the whole batch.
-struct Split {
-  size_t front = 0;  // 0: no split
-  int pass = 0;
 };
 
 class NetImpl {
@@ -104,34 +93,27 @@ class NetImpl {
   bool has_grads = false;
   std::vector<std::unique_ptr<Built>> plans;
   Built* last = nullptr;
-  dnnl::memory::desc boundary;  // the layout of the activation at the split (batch 1)
 
   Dims input_dims() const { return {in.channels, in.height, in.width}; }
   int64_t input_size() const { return product(input_dims()); }
 
-  // Layers [begin, end) (end 0: all) for n samples; slot >= 0: a front pass's own plan.
-  Built& plan_for(Mode mode, int n, int worker = -1, size_t begin = 0, size_t end = 0, int slot = -1);
+  Built& plan_for(Mode mode, int n, int worker = -1);
   int pass_size(Mode mode, int n) const;
-  Split front_split(Mode mode, int n) const;
-  bool use_workers(Mode mode, int n, size_t end) const;
-  std::unique_ptr<Built> build_plan(Mode mode, int n, int worker, size_t begin, size_t end, int slot);
-  // The arena that a worker's front plans for n samples share.
-  std::map<std::pair<int, int>, std::shared_ptr<Arena>> arenas;
-  // Runs a batch in passes (see pass_size, front_split), on the OpenMP threads side by side
-  // when use_workers.  Training: loss, gradients (summed into the parameters' grad).
+  bool use_workers(Mode mode, int n) const;
+  std::unique_ptr<Built> build_plan(Mode mode, int n, int worker);
+  // Runs a batch in passes (see pass_size), on the OpenMP threads side by side when
+  // use_workers.  Training: loss, gradients (summed into the parameters' grad).
   // Inference: probabilities and, with labels, loss and accuracy.
   StepStats run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs);
   void clear_plans() {
     plans.clear();
     last = nullptr;
-    boundary = {};
-    arenas.clear();
   }
   void forward(Built& b, const float* x, dnnl::stream& s);
   size_t layer_index(const std::string& name) const;
   std::pair<Layer*, Param*> find_param(const std::string& name) const;
   std::vector<float> read(const dnnl::memory& m, const Dims& dims);
-  std::vector<Param*> trainable(size_t end = ~size_t{0});
+  std::vector<Param*> trainable();
   bool trainable_below(size_t i) const;
 };
 
@@ -146,77 +128,43 @@ bool NetImpl::trainable_below(size_t i) const {
   return false;
 }
 
-std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n, int worker, size_t begin, size_t end, int slot) {
+std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n, int worker) {
   auto b = std::make_unique<Built>();
   b->mode = mode;
   b->n = n;
   b->worker = worker;
-  b->begin = begin;
-  b->end = end;
   b->plan = std::make_unique<Plan>(eng, n, mode);
   Plan& plan = *b->plan;
   plan.set_private_grads(worker >= 0);
-  if (slot >= 0) {
-    auto& arena = arenas[{worker, n}];
-    if (!arena) arena = std::make_shared<Arena>();
-    plan.set_arena(arena);
-  }
-  const bool whole = end == layers.size();
-  size_t i = begin;
+  size_t i = 0;
   try {
-    Tensor t;
-    if (begin == 0)
-      t = {plan.alloc(dnn::plain(with_batch(n, input_dims()))), input_dims()};
-    else
-      t = {plan.alloc(dnn::with_batch_size(boundary, n)), layers[begin - 1]->out_shape};
+    Tensor t{plan.alloc(dnn::plain(with_batch(n, input_dims()))), input_dims()};
     b->input = t.mem;
-    for (i = begin; i < end; ++i) {
+    for (i = 0; i < layers.size(); ++i) {
       plan.set_label(layers[i]->name());
       auto run = layers[i]->forward(plan, t);
       t = run->out;
       b->runs.push_back(std::move(run));
     }
-    if (whole) {
-      plan.set_label("logits");
-      b->logits = plan.convert(Plan::kForward, t.mem, dnn::plain({n, classes}));
-    } else {
-      // The activation at the split, in one layout for every pass size: passes copy it into
-      // the rest's whole-batch input, batch-major.
-      plan.set_label("split");
-      if (boundary.is_zero()) {
-        boundary = dnn::with_batch_size(t.mem.get_desc(), 1);
-        if (boundary.is_zero()) boundary = dnn::plain(with_batch(1, t.shape));
-      }
-      b->out = plan.convert(Plan::kForward, t.mem, dnn::with_batch_size(boundary, n));
-    }
+    plan.set_label("logits");
+    b->logits = plan.convert(Plan::kForward, t.mem, dnn::plain({n, classes}));
     if (plan.has_backward()) {
       if (mode == Mode::kTrain)
-        for (size_t k = begin; k + 1 < end; ++k)
-          if (const Activation* act = b->runs[k - begin]->foldable_activation())
-            if (b->runs[k + 1 - begin]->fold_activation(*act)) b->runs[k - begin]->skip_activation_backward();
-      dnnl::memory d;
-      if (whole) {
-        d = b->diff_logits = plan.alloc(dnn::plain({n, classes}));
-      } else {
-        b->out_diff = plan.alloc(b->out.get_desc());
-        // A front pass's backward runs right after the previous pass's: nothing it
-        // allocates outlives it (the net reads its gradients before the next pass runs).
-        plan.set_transient(true);
-        d = plan.convert(Plan::kBackward, b->out_diff, t.mem.get_desc());
-      }
-      bool need = true;
-      for (size_t k = end; k-- > begin;) {
+        for (size_t k = 0; k + 1 < layers.size(); ++k)
+          if (const Activation* act = b->runs[k]->foldable_activation())
+            if (b->runs[k + 1]->fold_activation(*act)) b->runs[k]->skip_activation_backward();
+      b->diff_logits = plan.alloc(dnn::plain({n, classes}));
+      dnnl::memory d = b->diff_logits;
+      for (size_t k = layers.size(); k-- > 0;) {
         i = k;
-        need = input_grad || (mode == Mode::kGradient ? k > 0 : trainable_below(k));
-        b->runs[k - begin]->diff_out = d;
+        const bool need = input_grad || (mode == Mode::kGradient ? k > 0 : trainable_below(k));
+        b->runs[k]->diff_out = d;
         plan.set_label(layers[k]->name());
-        d = b->runs[k - begin]->backward(plan, d, need);
+        d = b->runs[k]->backward(plan, d, need);
         if (!need) break;
       }
       plan.set_label("input");
-      if (begin > 0 && need)  // the gradient at the split, for the front's passes
-        b->input_diff = plan.convert(Plan::kBackward, d, b->input.get_desc());
-      else if (begin == 0 && input_grad)
+      if (input_grad)
         b->input_diff = plan.convert(Plan::kBackward, d, dnn::plain(with_batch(n, input_dims())));
     }
   } catch (const dnnl::error& e) {
@@ -251,74 +199,38 @@ int NetImpl::pass_size(Mode mode, int n) const {
   return fit;
 }
 
-// Training a net whose parameters are too many to split the whole batch (a large dense
-// layer after the convolutions) still splits its first layers, whose activations are
-// the large ones: the front runs in passes that fit the cache, each pass through a plan
-// of its own that keeps its activations for its backward; the rest runs on the whole
-// batch.  The front ends after the last layer whose whole-batch output exceeds the cache
-// budget (and after a pooling layer right behind it); its passes take as many samples as
-// fit the budget, at least one.
-Split NetImpl::front_split(Mode mode, int n) const {
-  if (mode != Mode::kTrain || micro_batch != 0 || pass_size(mode, n) < n) return {};
-  size_t last_large = layers.size();
-  for (size_t i = 0; i < layers.size(); ++i)
-    if (static_cast<double>(product(layers[i]->out_shape)) * sizeof(float) * n > kCacheBudget) last_large = i;
-  if (last_large == layers.size()) return {};
-  size_t front = last_large + 1;
-  if (front < layers.size() && (layers[front]->type() == "maxpool" || layers[front]->type() == "avgpool"))
-    ++front;
-  if (front >= layers.size()) return {};
-  double floats = static_cast<double>(input_size()), params = 0;
-  for (size_t i = 0; i < front; ++i) {
-    const Layer& l = *layers[i];
-    if (l.type() == "batchnorm" && !l.frozen) return {};
-    floats += static_cast<double>(product(l.out_shape));
-    if (!l.frozen)
-      for (const Param& p : l.params()) params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
-  }
-  const double bytes = floats * sizeof(float) * 2;  // per sample, activations and gradients
-  const int pass = static_cast<int>(kCacheBudget / bytes);
-  if (pass < 1 || pass >= n) return {};
-  const double passes = std::ceil(static_cast<double>(n) / pass);
-  if (params * sizeof(float) * 3 * passes > bytes * n / 4) return {};
-  return {front, pass};
-}
-
 // Threads take whole micro-batches, each through plans of its own that run single-
 // threaded: one synchronization per batch instead of one per primitive, which small
 // models (tiny GEMMs, short recurrences) need to gain from a second thread.  Training
 // sums one set of gradients per thread, so it pays only for small parameter sets.
-// end: the layers the passes cover (a split's front, or all).
-bool NetImpl::use_workers(Mode mode, int n, size_t end) const {
+bool NetImpl::use_workers(Mode mode, int n) const {
   if (threads < 2 || n < 2 * threads || micro_batch < 0) return false;
   if (mode == Mode::kInfer) return true;
   double floats = static_cast<double>(input_size()), params = 0;
-  for (size_t i = 0; i < end; ++i) {
-    const Layer& l = *layers[i];
-    floats += static_cast<double>(product(l.out_shape));
-    if (l.type() == "batchnorm" && !l.frozen) return false;
-    if (!l.frozen)
-      for (const Param& p : l.params()) params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
+  for (const auto& l : layers) {
+    floats += static_cast<double>(product(l->out_shape));
+    if (l->type() == "batchnorm" && !l->frozen) return false;
+    if (!l->frozen)
+      for (const Param& p : l->params())
+        params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
   }
   return params * threads * 3 <= floats * 2 * n / 4;
 }
 
-Built& NetImpl::plan_for(Mode mode, int n, int worker, size_t begin, size_t end, int slot) {
-  if (end == 0) end = layers.size();
+Built& NetImpl::plan_for(Mode mode, int n, int worker) {
   ++clock;
   Built* oldest = nullptr;
-  size_t same_kind = 0;
+  size_t same_mode = 0;
   for (auto& b : plans) {
-    if (b->mode != mode || b->worker != worker || b->begin != begin || b->end != end || b->slot != slot)
-      continue;
+    if (b->mode != mode || b->worker != worker) continue;
     if (b->n == n) {
       b->used = clock;
       return *b;
     }
-    ++same_kind;
+    ++same_mode;
     if (!oldest || b->used < oldest->used) oldest = b.get();
   }
-  if (same_kind >= kPlansPerMode) {
+  if (same_mode >= kPlansPerMode) {
     if (last == oldest) last = nullptr;
     plans.erase(std::find_if(plans.begin(), plans.end(), [&](auto& b) { return b.get() == oldest; }));
   }
@@ -327,27 +239,24 @@ Built& NetImpl::plan_for(Mode mode, int n, int worker, size_t begin, size_t end,
     // for one thread.
     omp_set_num_threads(1);
     try {
-      plans.push_back(build_plan(mode, n, worker, begin, end, slot));
+      plans.push_back(build_plan(mode, n, worker));
     } catch (...) {
       omp_set_num_threads(threads);
       throw;
     }
     omp_set_num_threads(threads);
   } else {
-    plans.push_back(build_plan(mode, n, worker, begin, end, slot));
+    plans.push_back(build_plan(mode, n, worker));
   }
-  plans.back()->slot = slot;
   plans.back()->used = clock;
   return *plans.back();
 }
 
 StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs) {
   const bool train = mode == Mode::kTrain;
-  const Split split = front_split(mode, n);
-  const size_t pass_end = split.front ? split.front : layers.size();  // the layers the passes cover
-  const bool workers = use_workers(mode, n, pass_end);
+  const bool workers = use_workers(mode, n);
   const int team = workers ? threads : 1;
-  int pass = split.front ? split.pass : pass_size(mode, n);
+  int pass = pass_size(mode, n);
   if (workers) pass = std::min(pass, (n + team - 1) / team);
   // Passes and their plans, resolved before any thread runs.
   struct Pass {
@@ -359,19 +268,15 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
     const int count = std::min(pass, n - off);
     passes.push_back({off, count, nullptr});
   }
-  for (size_t k = 0; k < passes.size(); ++k) {
-    const int worker = workers ? static_cast<int>(k % team) : -1;
-    passes[k].built = split.front ? &plan_for(mode, passes[k].count, worker, 0, split.front, static_cast<int>(k))
-                                  : &plan_for(mode, passes[k].count, worker);
-  }
-  Built* rest = split.front ? &plan_for(mode, n, -1, split.front, layers.size()) : nullptr;
+  for (size_t k = 0; k < passes.size(); ++k)
+    passes[k].built = &plan_for(mode, passes[k].count, workers ? static_cast<int>(k % team) : -1);
   while (workers && worker_streams.size() < static_cast<size_t>(team)) worker_streams.emplace_back(eng);
 
   std::vector<Param*> params;
   std::unordered_map<const Param*, size_t> index;
   const bool sum_grads = train && (passes.size() > 1 || workers);
   if (sum_grads) {
-    params = trainable(pass_end);
+    params = trainable();
     for (size_t i = 0; i < params.size(); ++i) index[params[i]] = i;
   }
   if (train && input_grad) input_diff.assign(static_cast<size_t>(n) * input_size(), 0.0f);
@@ -385,8 +290,13 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
   }
   std::vector<std::exception_ptr> failures(team);
 
-  // The loss of the logits of samples [off, off + count) and its gradient.
-  auto score = [&](int w, Built& b, int off, int count) {
+  auto run_pass = [&](int w, size_t k, bool first, dnnl::stream& s) {
+    Built& b = *passes[k].built;
+    const int off = passes[k].off, count = passes[k].count;
+    b.plan->set_run_state({state.step, off});
+    std::memcpy(b.input.get_data_handle(), x + static_cast<size_t>(off) * input_size(),
+                sizeof(float) * count * input_size());
+    b.plan->run_forward(s);
     const float* logits = static_cast<const float*>(b.logits.get_data_handle());
     if (probs) loss.probabilities(logits, count, classes, probs + static_cast<size_t>(off) * classes);
     if (labels) {
@@ -396,31 +306,7 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
       stats[w].loss_sum += p.loss_sum;
       stats[w].correct += p.correct;
     }
-  };
-  // Bytes of one sample of the activation at the split.
-  const size_t split_bytes = rest ? rest->input.get_desc().get_size() / n : 0;
-  auto forward_pass = [&](int w, size_t k, dnnl::stream& s) {
-    Built& b = *passes[k].built;
-    const int off = passes[k].off, count = passes[k].count;
-    b.plan->set_run_state({state.step, off});
-    std::memcpy(b.input.get_data_handle(), x + static_cast<size_t>(off) * input_size(),
-                sizeof(float) * count * input_size());
-    b.plan->run_forward(s);
-    if (rest)
-      std::memcpy(static_cast<char*>(rest->input.get_data_handle()) + off * split_bytes, b.out.get_data_handle(),
-                  count * split_bytes);
-    else
-      score(w, b, off, count);
-  };
-  auto backward_pass = [&](int w, size_t k, bool first, dnnl::stream& s) {
-    Built& b = *passes[k].built;
-    const int off = passes[k].off, count = passes[k].count;
-    if (rest) {
-      if (!rest->input_diff) return;  // nothing in the front learns
-      std::memcpy(b.out_diff.get_data_handle(),
-                  static_cast<const char*>(rest->input_diff.get_data_handle()) + off * split_bytes,
-                  count * split_bytes);
-    }
+    if (!train) return;
     b.plan->run_backward(s);
     if (input_grad)
       std::memcpy(input_diff.data() + static_cast<size_t>(off) * input_size(), b.input_diff.get_data_handle(),
@@ -443,46 +329,26 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
     else
       for (size_t i = 0; i < params.size(); ++i) add(i, params[i]->grad);
   };
-  // Whole passes: forward, then (unsplit training) the loss and the backward right away,
-  // while the pass's activations are in the cache.
-  auto forward_passes = [&](int w, dnnl::stream& s) {
-    bool first = true;
-    for (size_t k = w; k < passes.size(); k += team, first = false) {
-      forward_pass(w, k, s);
-      if (train && !rest) backward_pass(w, k, first, s);
-    }
-  };
-  auto backward_passes = [&](int w, dnnl::stream& s) {
-    bool first = true;
-    for (size_t k = w; k < passes.size(); k += team, first = false) backward_pass(w, k, first, s);
-  };
-  auto on_threads = [&](const auto& fn) {
-    if (!workers) return fn(0, stream);
+
+  if (workers) {
 #pragma omp parallel num_threads(team)
     {
       const int w = omp_get_thread_num();
       try {
-        fn(w, worker_streams[w]);
+        bool first = true;
+        for (size_t k = w; k < passes.size(); k += team, first = false)
+          run_pass(w, k, first, worker_streams[w]);
       } catch (...) {
         failures[w] = std::current_exception();
       }
     }
     for (auto& f : failures)
       if (f) std::rethrow_exception(f);
-  };
-
-  on_threads(forward_passes);
-  if (rest) {
-    rest->plan->set_run_state({state.step, 0});
-    rest->plan->run_forward(stream);
-    score(0, *rest, 0, n);
-    if (train) {
-      rest->plan->run_backward(stream);
-      on_threads(backward_passes);
-    }
+  } else {
+    for (size_t k = 0; k < passes.size(); ++k) run_pass(0, k, k == 0, stream);
   }
 
-  // The front's (or all) parameters' gradients: the threads' sums, added in thread order.
+  // The parameters' gradients: the threads' sums, added in thread order.
   for (size_t i = 0; i < params.size(); ++i) {
     std::vector<float>& total = sums[0][i];
     for (int w = 1; w < team; ++w)
@@ -498,7 +364,7 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
   out.n = n;
   for (const StepStats& st : stats) out.loss_sum += st.loss_sum, out.correct += st.correct;
   last = passes.back().built;
-  last_split = passes.size() > 1 || rest;
+  last_split = passes.size() > 1;
   return out;
 }
 
@@ -549,10 +415,9 @@ std::pair<Layer*, Param*> NetImpl::find_param(const std::string& name) const {
   throw ConfigError("unknown parameter '" + name + "'").hint("parameters: " + join(names));
 }
 
-std::vector<Param*> NetImpl::trainable(size_t end) {
+std::vector<Param*> NetImpl::trainable() {
   std::vector<Param*> out;
-  for (size_t i = 0; i < std::min(end, layers.size()); ++i) {
-    const auto& l = layers[i];
+  for (auto& l : layers) {
     if (l->frozen) continue;
     for (Param& p : l->params())
       if (p.trainable) out.push_back(&p);
@@ -793,11 +658,11 @@ std::vector<float> Net::layer_output(const std::string& layer) const {
 std::vector<float> Net::layer_output_grad(const std::string& layer) const {
   NetImpl& m = *impl_;
   const size_t i = m.layer_index(layer);
-  if (m.last && m.last_split)
-    throw Error("the last batch ran in micro-batches and only the last one's gradients are kept")
-        .hint("set_micro_batch(-1) keeps batches whole");
   if (!m.last || !m.last->runs[i]->diff_out)
     throw Error("layer_output_grad needs a forward_backward that reaches layer " + layer);
+  if (m.last_split)
+    throw Error("the last batch ran in micro-batches and only the last one's gradients are kept")
+        .hint("set_micro_batch(-1) keeps batches whole");
   return m.read(m.last->runs[i]->diff_out, with_batch(m.last->n, m.layers[i]->out_shape));
 }
 

@@ -21,10 +21,7 @@
 // not grow from step to step).  Primitives choose their layouts; reorders happen at the
 // edges (input, flatten, a weight layout a second batch size prefers).  On top:
 //   - micro-batches: a batch runs in passes whose activations fit the cache, gradients
-//     summed over them (set_micro_batch; batchnorm in training keeps batches whole).  A
-//     net with too many parameters for that (a large dense layer) trains only its first
-//     layers, those with the large activations, in passes (each through a plan that keeps
-//     its activations for its backward), and the rest on the whole batch;
+//     summed over them (set_micro_batch; batchnorm in training keeps batches whole);
 //   - threads: with 2+ OpenMP threads, models with small parameter sets give each
 //     thread whole micro-batches through plans of its own (one synchronization per
 //     batch); others let oneDNN split each primitive.  Results are deterministic for a

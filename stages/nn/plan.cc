@@ -37,20 +37,6 @@ Plan::~Plan() {
 }
 
 dnnl::memory Plan::alloc(const dnnl::memory::desc& d) {
-  if (transient_ && arena_) {
-    const size_t k = transient_count_++;
-    if (k < arena_->buffers.size() && arena_->buffers[k].get_desc() == d) {
-      owned_.push_back(arena_->buffers[k]);
-      return arena_->buffers[k];
-    }
-    if (k == arena_->buffers.size()) {
-      dnnl::memory m(d, eng_);
-      std::memset(m.get_data_handle(), 0, d.get_size());
-      arena_->buffers.push_back(m);
-      owned_.push_back(m);
-      return m;
-    }
-  }
   dnnl::memory m(d, eng_);
   std::memset(m.get_data_handle(), 0, d.get_size());
   owned_.push_back(m);
@@ -74,12 +60,7 @@ void Plan::add(Phase phase, dnnl::primitive p, Args args) {
 }
 
 void Plan::attach_scratchpad() {
-  if (arena_ && arena_->scratchpad && arena_->scratchpad.get_desc().get_size() >= scratchpad_size_) {
-    scratchpad_ = arena_->scratchpad;
-  } else {
-    scratchpad_ = dnnl::memory(dnn::plain({static_cast<int64_t>((scratchpad_size_ + 3) / 4)}), eng_);
-    if (arena_) arena_->scratchpad = scratchpad_;
-  }
+  scratchpad_ = dnnl::memory(dnn::plain({static_cast<int64_t>((scratchpad_size_ + 3) / 4)}), eng_);
   for (const auto& [phase, index] : scratchpad_users_) {
     Step& step = (phase == kForward ? forward_ : backward_)[index];
     step.args[DNNL_ARG_SCRATCHPAD] =

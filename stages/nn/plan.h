@@ -8,7 +8,6 @@
 #pragma once
 
 #include <functional>
-#include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <unordered_map>
@@ -34,14 +33,6 @@ enum class Mode {
 struct Tensor {
   dnnl::memory mem;
   Dims shape;
-};
-
-// Buffers that plans of the same structure, never run at the same time, share: the k-th
-// transient buffer of each such plan is the same memory, and so is their scratchpad.  A
-// transient buffer holds nothing from one phase (forward, backward) of a run to the next.
-struct Arena {
-  std::vector<dnnl::memory> buffers;
-  dnnl::memory scratchpad;
 };
 
 // What changes between runs of a plan: the training step and the first sample of the
@@ -77,13 +68,8 @@ class Plan {
   void add_grad(Param* p, const dnnl::memory& buffer) { grads_.emplace_back(p, buffer); }
   const std::vector<std::pair<Param*, dnnl::memory>>& grads() const { return grads_; }
 
-  // A new zero-filled buffer owned by the plan (while transient is on, one of the arena's).
+  // A new zero-filled buffer owned by the plan.
   dnnl::memory alloc(const dnnl::memory::desc& d);
-  // Plans that keep activations of their own but run one after another (a net's front
-  // passes) share their scratchpad and, from set_transient(true) on, the buffers they
-  // allocate (their backward's), which keeps those in the cache.
-  void set_arena(std::shared_ptr<Arena> arena) { arena_ = std::move(arena); }
-  void set_transient(bool on) { transient_ = on; }
   // A view of another memory's buffer with a different desc of the same size.
   dnnl::memory view(const dnnl::memory& m, const dnnl::memory::desc& d);
 
@@ -136,9 +122,6 @@ class Plan {
   size_t scratchpad_size_ = 0;
   std::vector<std::pair<Phase, size_t>> scratchpad_users_;  // steps still without one
   dnnl::memory scratchpad_;
-  std::shared_ptr<Arena> arena_;
-  bool transient_ = false;
-  size_t transient_count_ = 0;
 };
 
 }  // namespace pipe::nn

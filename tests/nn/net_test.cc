@@ -179,63 +179,6 @@ TEST_CASE("two threads running micro-batches side by side give one thread's grad
   omp_set_num_threads(1);
 }
 
-TEST_CASE("a net with a large dense layer runs its first layers in passes, with the whole batch's results",
-          "[nn][net]") {
-  // The first convolution's output of 24 samples (6.3 MB) exceeds the cache budget; the
-  // dense layer's million weights make splitting the whole batch too dear: the net runs
-  // conv2d_1 and maxpool_1 in passes of 5 (the last one 4) and the rest on all 24.
-  const char* layers = R"([{"conv": {"filters": 16, "kernel": 3, "padding": "same", "activation": "relu"}},
-    {"maxpool": 2}, {"conv": {"filters": 16, "kernel": 3, "padding": "same", "activation": "relu"}},
-    {"maxpool": 2}, "flatten", {"dense": {"units": 256, "activation": "relu"}}, {"dense": 3}])";
-  const int n = 24;
-  auto x = random_values(n * 64 * 64, 18, 0, 1);
-  auto y = random_labels(n, 3, 19);
-  auto build = [&](int threads, bool whole) {
-    auto net = Net::build(nlohmann::json::parse(layers), {1, 64, 64}, 3, 4, threads);
-    if (whole) net->set_micro_batch(-1);
-    return net;
-  };
-  auto close = [](const std::vector<float>& got, const std::vector<float>& want, double tol) {
-    double diff = 0, norm = 0;
-    for (size_t i = 0; i < got.size(); ++i) diff += std::pow(got[i] - want[i], 2), norm += want[i] * want[i];
-    return std::sqrt(diff) <= tol * std::sqrt(norm) + 1e-12;
-  };
-  for (int threads : {1, 2}) {
-    auto whole = build(threads, true), split = build(threads, false), again = build(threads, false);
-    whole->enable_input_grad(true);
-    split->enable_input_grad(true);
-    const double lw = whole->forward_backward(x.data(), y.data(), n).loss_sum;
-    const double ls = split->forward_backward(x.data(), y.data(), n).loss_sum;
-    again->forward_backward(x.data(), y.data(), n);
-    CHECK(ls == Approx(lw).epsilon(1e-6));
-    for (const auto& name : whole->param_names()) {
-      INFO(name << ", " << threads << " threads");
-      CHECK(close(split->get_grad(name), whole->get_grad(name), 1e-5));
-      CHECK(again->get_grad(name) == split->get_grad(name));
-    }
-    CHECK(close(split->input_grad(), whole->input_grad(), 1e-5));
-    CHECK_THROWS_WITH(split->layer_output("conv2d_1"), Catch::Contains("micro-batches"));
-    // Training steps, a partial batch among them, end on the same weights.
-    for (int step = 0; step < 3; ++step) {
-      whole->train_step(x.data(), y.data(), step == 1 ? 17 : n);
-      split->train_step(x.data(), y.data(), step == 1 ? 17 : n);
-    }
-    for (const auto& name : whole->param_names()) {
-      INFO(name << " after 3 steps, " << threads << " threads");
-      CHECK(close(split->get_param(name), whole->get_param(name), 1e-5));
-    }
-    // A frozen front: no gradient flows into it, the rest's gradients are unchanged.
-    auto frozen_whole = build(threads, true), frozen_split = build(threads, false);
-    for (auto* net : {frozen_whole.get(), frozen_split.get()}) {
-      net->freeze({"conv2d_1"});
-      net->forward_backward(x.data(), y.data(), n);
-    }
-    for (const auto& name : {"conv2d_2.weight", "dense_1.weight", "dense_2.bias"})
-      CHECK(close(frozen_split->get_grad(name), frozen_whole->get_grad(name), 1e-5));
-  }
-  omp_set_num_threads(1);
-}
-
 TEST_CASE("initializers follow Keras: glorot_uniform kernels, zero biases, orthogonal recurrence",
           "[nn][net]") {
   auto net = make_net(R"([{"conv": {"filters": 8, "kernel": 3}}, "flatten",
