@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pipe builds and runs with, when they are missing.
+# ocl-icd-opencl-dev: Debian's oneDNN is built with an OpenCL GPU runtime, and its CMake
+# package config requires the OpenCL headers even for CPU-only use.
 # Usage: scripts/setup.sh [--bench]   (--bench adds Debian's PyTorch for the reference timings)
 set -euo pipefail
 packages=(cmake g++ make pkg-config git libdnnl-dev libopencv-dev libyaml-cpp-dev libsqlitecpp-dev
           libsqlite3-dev libfmt-dev catch2 nlohmann-json3-dev libcairo2-dev libxxhash-dev
-          fonts-dejavu-core zlib1g-dev)
+          fonts-dejavu-core zlib1g-dev ocl-icd-opencl-dev)
 if [ "${1:-}" = "--bench" ]; then packages+=(python3-torch python3-numpy); fi
 missing=()
 for p in "${packages[@]}"; do
