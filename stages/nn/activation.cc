@@ -97,11 +97,7 @@ class ActivationLayer : public Layer {
   std::unique_ptr<LayerRun> forward(Plan& plan, const Tensor& in) override {
     return activation_run(plan, in, act_, false);
   }
-  std::string output_activation() const override {
-    if (act_.kind == Activation::kSoftmax) return "softmax";
-    if (act_.kind == Activation::kSigmoid) return "sigmoid";
-    return "";
-  }
+  std::string output_activation() const override { return act_.probability_name(); }
   void drop_output_activation() override {
     if (!output_activation().empty()) act_ = Activation{};
   }
@@ -143,6 +139,10 @@ std::string Activation::name() const {
   for (const Named& n : kActivations)
     if (kind == n.kind) return n.name;
   return "linear";
+}
+
+std::string Activation::probability_name() const {
+  return kind == kSoftmax || kind == kSigmoid ? name() : "";
 }
 
 bool Activation::fusable() const {

@@ -28,6 +28,9 @@ struct Activation {
   static Activation parse(const std::string& name);
   static std::string names();
   std::string name() const;
+  // "softmax" or "sigmoid": this activation turns logits into probabilities, and
+  // on a net's last layer the loss takes it over; "" otherwise.
+  std::string probability_name() const;
   // Fusable as a post-op, backward from the output.
   bool fusable() const;
   dnnl::algorithm forward_alg() const;

@@ -3,16 +3,16 @@
 #include <algorithm>
 
 #include "engine/error.h"
-#include "stages/nn/activation.h"
 #include "stages/nn/dnnl_util.h"
+#include "stages/nn/weighted.h"
 
 namespace pipe::nn {
 
 namespace {
 
-class Conv2d : public Layer {
+class Conv2d : public WeightedLayer {
  public:
-  explicit Conv2d(const Options& o) {
+  explicit Conv2d(const Options& o) : WeightedLayer(o) {
     filters_ = o.integer("filters");
     if (filters_ < 1) throw ConfigError("filters must be >= 1");
     kernel_ = o.ints("kernel", 2, 3);
@@ -21,10 +21,6 @@ class Conv2d : public Layer {
     for (auto* d : {&kernel_, &stride_, &dilation_})
       for (int64_t v : *d)
         if (v < 1) throw ConfigError("kernel, stride and dilation must be >= 1");
-    bias_ = o.boolean("bias", true);
-    act_ = Activation::parse(o.text("activation", "linear"));
-    kernel_init_ = parse_init(o.text("kernel_initializer", "glorot_uniform"));
-    bias_init_ = parse_init(o.text("bias_initializer", "zeros"));
     if (o.has("padding")) {
       const auto& p = o.raw("padding");
       if (p.is_string()) {
@@ -77,19 +73,8 @@ class Conv2d : public Layer {
   }
 
   void create_params() override {
-    const Dims w{filters_, channels_, kernel_[0], kernel_[1]};
     const double area = static_cast<double>(kernel_[0] * kernel_[1]);
-    add_param(eng_, "weight", w, dnn::plain(w), {kernel_init_, channels_ * area, filters_ * area}, true);
-    if (bias_) add_param(eng_, "bias", {filters_}, dnn::plain({filters_}), {bias_init_, 1, 1}, false);
-  }
-
-  std::string output_activation() const override {
-    if (act_.kind == Activation::kSoftmax) return "softmax";
-    if (act_.kind == Activation::kSigmoid) return "sigmoid";
-    return "";
-  }
-  void drop_output_activation() override {
-    if (!output_activation().empty()) act_ = Activation{};
+    add_weight_and_bias({filters_, channels_, kernel_[0], kernel_[1]}, channels_ * area, filters_ * area);
   }
 
   std::unique_ptr<LayerRun> forward(Plan& plan, const Tensor& in) override;
@@ -97,89 +82,56 @@ class Conv2d : public Layer {
   int64_t filters_ = 0, channels_ = 0;
   Dims kernel_, stride_, dilation_, explicit_pad_;
   std::string padding_ = "valid";
-  bool bias_ = true;
-  Activation act_;
-  InitKind kernel_init_ = InitKind::kGlorotUniform, bias_init_ = InitKind::kZeros;
   dnn::ConvGeometry geometry_;
 };
 
-class Conv2dRun : public LayerRun {
+class Conv2dRun : public WeightedRun<dnnl::convolution_forward, dnnl::convolution_backward_data,
+                                     dnnl::convolution_backward_weights> {
  public:
-  Conv2dRun(Conv2d& layer, Plan& plan, const Tensor& in) : layer_(layer) {
-    const auto& eng = plan.engine();
+  Conv2dRun(Conv2d& layer, Plan& plan, const Tensor& in) : WeightedRun(layer), conv_(layer) {
     const int64_t n = plan.n();
     const Dims src_dims = with_batch(n, layer.in_shape);
-    const Dims dst_dims = with_batch(n, {layer.out_shape});
     const Dims w_dims{layer.filters_, layer.channels_, layer.kernel_[0], layer.kernel_[1]};
-    dnnl::primitive_attr attr;
-    if (layer.act_.fusable()) attr = dnn::eltwise_attr(layer.act_.forward_alg(), layer.act_.alpha, 0);
-    const auto bias_md = layer.bias_ ? dnn::plain({layer.filters_}) : dnn::md();
     const auto arriving = in.mem.get_desc();
-    pd_ = dnn::conv_forward(eng, plan.has_backward(), dnn::any(src_dims), dnn::any(w_dims), bias_md,
-                            dnn::any(dst_dims), layer.geometry_, attr,
+    pd_ = dnn::conv_forward(plan.engine(), plan.has_backward(), dnn::any(src_dims), dnn::any(w_dims),
+                            layer.bias_ ? dnn::plain({layer.filters_}) : dnn::md(),
+                            dnn::any(with_batch(n, {layer.out_shape})), layer.geometry_,
+                            fused_activation_attr(layer.act_),
                             dnn::dims_of(arriving) == src_dims ? arriving : dnn::md());
-    src_ = plan.convert(Plan::kForward, in.mem, pd_.src_desc());
-    auto& params = layer.params();
-    const auto w = layer.param_as(plan, params[0], pd_.weights_desc());
-    dst_ = plan.alloc(pd_.dst_desc());
-    Plan::Args args{{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst_}};
-    if (layer.bias_) args[DNNL_ARG_BIAS] = layer.param_as(plan, params[1], pd_.bias_desc());
-    plan.add(Plan::kForward, dnnl::convolution_forward(pd_), std::move(args));
-    const Tensor conv_out{dst_, layer.out_shape};
-    if (layer.act_.kind != Activation::kNone) {
-      act_ = activation_run(plan, conv_out, layer.act_, layer.act_.fusable());
-      out = act_->out;
-    } else {
-      out = conv_out;
-    }
+    add_forward(plan, in.mem);
   }
 
   dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) override {
     const auto& eng = plan.engine();
-    Conv2d& l = layer_;
-    const dnnl::memory d = act_ && !skip_act_ ? act_->backward(plan, diff, true) : diff;
-    auto& params = l.params();
+    const Conv2d& l = conv_;
+    const dnnl::memory d = activation_backward(plan, diff);
     const Dims w_dims = dnn::dims_of(pd_.weights_desc());
     const Dims dst_dims = dnn::dims_of(pd_.dst_desc());
-    if (l.weight_grads(plan)) {
-      auto pd = dnn::conv_backward_weights(eng, pd_.src_desc(), dnn::any(w_dims),
-                                           l.bias_ ? dnn::any({l.filters_}) : dnn::md(), dnn::any(dst_dims),
-                                           l.geometry_, pd_);
-      const auto diff_dst = plan.convert(Plan::kBackward, d, pd.diff_dst_desc());
-      const auto gw = l.grad_buffer(plan, params[0], pd.diff_weights_desc());
-      Plan::Args args{{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, gw}};
-      dnnl::memory gb;
-      if (l.bias_) args[DNNL_ARG_DIFF_BIAS] = gb = l.grad_buffer(plan, params[1], pd.diff_bias_desc());
-      plan.add(Plan::kBackward, dnnl::convolution_backward_weights(pd), std::move(args));
-      l.finish_grad(plan, params[0], gw);
-      if (l.bias_) l.finish_grad(plan, params[1], gb);
-    }
+    if (l.weight_grads(plan))
+      add_weight_grads(plan,
+                       dnn::conv_backward_weights(eng, pd_.src_desc(), dnn::any(w_dims),
+                                                  l.bias_ ? dnn::any({l.filters_}) : dnn::md(), dnn::any(dst_dims),
+                                                  l.geometry_, pd_),
+                       d);
     if (!need_input_grad) return {};
-    auto pd = dnn::conv_backward_data(eng, dnn::any(dnn::dims_of(pd_.src_desc())), dnn::any(w_dims),
-                                      dnn::any(dst_dims), l.geometry_, pd_);
-    const auto diff_dst = plan.convert(Plan::kBackward, d, pd.diff_dst_desc());
-    const auto w = plan.convert(Plan::kBackward, params[0].value, pd.weights_desc());
-    const auto diff_src = plan.alloc(pd.diff_src_desc());
-    plan.add(Plan::kBackward, dnnl::convolution_backward_data(pd),
-             {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diff_src}});
-    return diff_src;
+    return add_data_grad(plan,
+                         dnn::conv_backward_data(eng, dnn::any(dnn::dims_of(pd_.src_desc())), dnn::any(w_dims),
+                                                 dnn::any(dst_dims), l.geometry_, pd_),
+                         d);
   }
-
-  const Activation* foldable_activation() const override {
-    return act_ && layer_.act_.fusable() ? &layer_.act_ : nullptr;
-  }
-  void skip_activation_backward() override { skip_act_ = true; }
 
  private:
-  Conv2d& layer_;
-  dnnl::convolution_forward::primitive_desc pd_;
-  dnnl::memory src_, dst_;
-  std::unique_ptr<LayerRun> act_;
-  bool skip_act_ = false;
+  Conv2d& conv_;
 };
 
 std::unique_ptr<LayerRun> Conv2d::forward(Plan& plan, const Tensor& in) {
   return std::make_unique<Conv2dRun>(*this, plan, in);
+}
+
+std::vector<std::string> conv2d_keys() {
+  std::vector<std::string> keys{"filters", "kernel", "stride", "padding", "dilation"};
+  for (auto& k : weighted_keys()) keys.push_back(k);
+  return keys;
 }
 
 }  // namespace
@@ -188,8 +140,7 @@ LayerSpec conv2d_layer() {
   return {"conv2d",
           {"conv"},
           "filters",
-          {"filters", "kernel", "stride", "padding", "dilation", "bias", "activation", "kernel_initializer",
-           "bias_initializer"},
+          conv2d_keys(),
           [](const Options& o) { return std::make_unique<Conv2d>(o); }};
 }
 
