@@ -6,7 +6,8 @@
 // file, or a pipeline/experiment YAML (then the stage's cached artifact for
 // the current settings, without running anything).  The default stage is
 // the last `clean` stage, else the last data stage; `split.test` picks a
-// split's output (default train).  Prints the PNG's path on stdout.
+// split's output (default train).  An online augment stage's samples are
+// shown transformed by its ops.  Prints the PNG's path on stdout.
 //
 // Also: register_data_stages(), which registers ingest, clean, split,
 // augment and this command.
@@ -83,7 +84,16 @@ int cmd_samples(const Args& args) {
   data.common_shape(&h, &w, &c);
   title += " - " + std::to_string(data.size()) + " images, " + std::to_string(data.classes().size()) + " classes" +
            (h > 0 ? ", " + std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c) : ", mixed sizes");
+  // An online augment stage stores its input unchanged and the ops beside it:
+  // show the samples as one epoch of the train loader would see them.
+  image::Augmenter augmenter;
+  std::string ops_file = join_path(fs::path(file).parent_path().string(), "augment.json");
+  if (fs::exists(ops_file)) {
+    augmenter = image::Augmenter::load(ops_file);
+    if (!augmenter.empty()) title += ", online ops applied";
+  }
   image::SheetOptions options;
+  options.augment = &augmenter;
   options.per_class = per_class;
   options.seed = static_cast<uint64_t>(args.get_int("seed", 0));
   options.title = title;

@@ -89,8 +89,14 @@ cv::Mat contact_sheet(const DatasetView& data, const SheetOptions& o) {
     for (size_t k = 0; k < picked[c].size(); ++k) {
       size_t i = picked[c][k];
       int left = kMargin + label_w + static_cast<int>(k) * (cell + kGap);
-      cv::Mat img = to_bgr(cv::Mat(data.height(i), data.width(i), CV_8UC(std::max(1, data.channels(i))),
-                                   const_cast<uint8_t*>(data.pixels(i))));
+      cv::Mat stored(data.height(i), data.width(i), CV_8UC(std::max(1, data.channels(i))),
+                     const_cast<uint8_t*>(data.pixels(i)));
+      if (o.augment && !o.augment->empty() && !stored.empty()) {
+        cv::Mat transformed(stored.size(), stored.type());
+        o.augment->apply(stored.data, stored.rows, stored.cols, stored.channels(), transformed.data, rng);
+        stored = transformed;
+      }
+      cv::Mat img = to_bgr(stored);
       if (img.empty()) continue;
       cv::Mat shown;
       if (magnify > 0) {

@@ -4,7 +4,8 @@
 // One row per class: the class name and its count on the left, then up to
 // `per_class` samples drawn at random (seeded).  Sets with one common shape
 // are magnified by a whole factor with nearest-neighbour (every pixel
-// visible); mixed sizes are fitted into square cells.
+// visible); mixed sizes are fitted into square cells.  With an augmenter,
+// every shown sample is first transformed by it, as the train loader would.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "stages/image/augmenter.h"
 #include "stages/image/dataset.h"
 
 namespace pipe::image {
@@ -21,6 +23,7 @@ struct SheetOptions {
   uint64_t seed = 0;
   int cell = 0;        // cell side in pixels; 0: about 64
   std::string title;   // first line of the sheet
+  const Augmenter* augment = nullptr;  // online ops applied to each shown sample (seeded)
 };
 
 // The sheet as an 8-bit BGR image.
