@@ -56,6 +56,38 @@ TEST_CASE("a contact sheet has one row per class and up to N cells", "[sheet]") 
   CHECK(back.size() == sheet.size());
 }
 
+TEST_CASE("a sheet with an augmenter shows the transformed samples", "[sheet]") {
+  TempDir tmp;
+  Dataset d;
+  d.classes = {"x"};
+  Sample s;
+  s.label = 0;
+  s.height = s.width = 28;
+  s.channels = 3;  // left half (200, 10, 10), right half (10, 90, 10), RGB
+  for (int p = 0; p < 28 * 28; ++p) {
+    bool left = p % 28 < 14;
+    s.pixels.insert(s.pixels.end(), {uint8_t(left ? 200 : 10), uint8_t(left ? 10 : 90), 10});
+  }
+  d.samples.push_back(s);
+  write_dataset(tmp.at("h.bin"), d);
+  DatasetView v = DatasetView::open(tmp.at("h.bin"));
+  auto halves = [](const cv::Mat& sheet) {
+    cv::Mat red, green;
+    cv::inRange(sheet, cv::Scalar(10, 10, 200), cv::Scalar(10, 10, 200), red);
+    cv::inRange(sheet, cv::Scalar(10, 90, 10), cv::Scalar(10, 90, 10), green);
+    return std::make_pair(cv::boundingRect(red), cv::boundingRect(green));
+  };
+  SheetOptions o;
+  auto [red, green] = halves(contact_sheet(v, o));
+  CHECK(red.width == 28);
+  CHECK(red.x < green.x);
+  Augmenter mirror(nlohmann::json::parse(R"([{"flip_h": 1}])"));
+  o.augment = &mirror;
+  auto [red_flipped, green_flipped] = halves(contact_sheet(v, o));
+  CHECK(red_flipped.width == 28);
+  CHECK(red_flipped.x > green_flipped.x);
+}
+
 TEST_CASE("mixed sizes are fitted into square cells", "[sheet]") {
   TempDir tmp;
   Dataset d;
