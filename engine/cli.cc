@@ -157,6 +157,12 @@ int cli_main(int argc, char** argv) {
       if (!near.empty()) msg += " (did you mean '" + near + "'?)";
       throw ConfigError(msg).hint("commands: " + join(names));
     }
+    for (size_t i = 1; i < args.size(); ++i)
+      if (args[i] == "--help" || args[i] == "-h") {
+        std::printf("usage: pipe %s %s\n  %s\n\nevery command takes --results DIR (default $PIPE_RESULTS or ./results)\n",
+                    cmd->name.c_str(), cmd->usage.c_str(), cmd->summary.c_str());
+        return 0;
+      }
     Args parsed = parse_args(cmd->name, std::vector<std::string>(args.begin() + 1, args.end()), cmd->options,
                              cmd->flags);
     for (int i = 0; i < argc; ++i) parsed.command_line_ += (i ? " " : "") + std::string(argv[i]);

@@ -24,6 +24,13 @@ std::string num(const json& v, int decimals = 4) {
   return v.is_number() ? fixed(v.get<double>(), decimals) : "-";
 }
 
+// Counts stored as floats (images=17318) print as integers, rates with four decimals.
+std::string metric_text(const json& v) {
+  if (!v.is_number_float()) return v.dump();
+  double x = v.get<double>();
+  return std::isfinite(x) && std::fabs(x) < 1e15 && x == std::round(x) ? fixed(x, 0) : fixed(x, 4);
+}
+
 std::string when(double t) {
   std::time_t tt = static_cast<std::time_t>(t);
   char buf[32];
@@ -78,8 +85,7 @@ int cmd_show(const Args& args) {
           metrics += " ...";
           break;
         }
-        metrics += (metrics.empty() ? "" : " ") + it.key() + "=" +
-                   (it.value().is_number_float() ? fixed(it.value().get<double>(), 4) : it.value().dump());
+        metrics += (metrics.empty() ? "" : " ") + it.key() + "=" + metric_text(it.value());
       }
     stages.add({s["id"], s["kind"], s["status"], fixed(s["seconds"].get<double>(), 2),
                 s["key"].get<std::string>().substr(0, 12), metrics});

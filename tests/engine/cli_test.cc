@@ -155,6 +155,17 @@ TEST_CASE("exit codes: 1 when a stage fails, 2 for bad configuration", "[cli][ex
   CHECK(p.pipe({"show", "nope"}).err.rfind("pipe: error: no run 'nope' in results", 0) == 0);
 }
 
+TEST_CASE("--help after a command prints that command's usage and runs nothing", "[cli]") {
+  Project p;
+  CliResult help = p.pipe({"run", "p.yaml", "--help"});
+  CHECK(help.code == 0);
+  CHECK(help.err.empty());
+  CHECK(help.out.rfind("usage: pipe run FILE [--set KEY=VALUE]...", 0) == 0);
+  CHECK_FALSE(fs::exists(p.dir / "results"));
+  CHECK(p.pipe({"gc", "-h"}).out.rfind("usage: pipe gc [--keep N]\n", 0) == 0);
+  CHECK(p.pipe({"--help"}).out.rfind("usage: pipe COMMAND [ARGS]\n", 0) == 0);
+}
+
 TEST_CASE("a source file missing in any run stops before the first runs", "[cli][exit]") {
   Project p;
   write_text(p.dir / "exp.yaml", "pipeline: p.yaml\nvariants:\n  good: {}\n  bad: {src.path: nothere.txt}\n");
