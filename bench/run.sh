@@ -20,7 +20,7 @@ build="$(cd "${1:?usage: bench/run.sh BUILD_DIR [CASE ...]}" && pwd)"
 shift
 nn_cases=(cnn_train_epoch cnn_infer mlp_train_epoch rnn_train_epoch hiero_train_epoch eng_train_step)
 cases=("$@")
-[ ${#cases[@]} -eq 0 ] && cases=("${nn_cases[@]}" ingest_clean train_stage_cnn_epoch cached_rerun
+[ ${#cases[@]} -eq 0 ] && cases=("${nn_cases[@]}" ingest_clean train_stage_cnn_epoch train_stage_cnn_epoch_aug cached_rerun
                                   multiscript_peak_rss rss_growth)
 threads=(${BENCH_THREADS:-1 2})
 reps="${BENCH_REPS:-3}"
@@ -176,27 +176,41 @@ fi
 # The CNN epoch through the train stage (loader, metrics) on the multiscript data: the stage logs
 # "epoch k/N ... <rate> img/s" for its training part; the median epoch, scaled to 17,556
 # images, against nn_bench's cnn_train_epoch (the "reference" column of this line).
+# train_stage_cnn_epoch_aug: the same with the `best` variant's online augmentation, against the
+# plain train stage: a speedup near 1 means the background loader hides the augmentation.
 pipeline="$root/pipelines/multiscript.yaml"
-if wanted train_stage_cnn_epoch && [ -x "$pipe" ] && [ -e "$pipeline" ]; then
+# stage_epoch_rate TAG [--set KEY=VALUE]...: the train stage's best median img/s over the thread counts.
+stage_epoch_rate() {
+  local tag="$1" t rate best_rate="" results
+  shift
   results="$(mktemp -d)"
-  best_rate=""
   for t in "${threads[@]}"; do
     OMP_NUM_THREADS="$t" "$pipe" run "$pipeline" --set train.model="$root/pipelines/models/cnn.yaml" \
-      --set train.epochs=4 --set train.batch=128 --threads "$t" --force train --results "$results" \
-      >/dev/null 2>"$log.train_stage.$t.txt" || { say "pipe run $pipeline failed (see $log.train_stage.$t.txt)"; continue; }
+      --set train.epochs=4 --set train.batch=128 "$@" --threads "$t" --force train --results "$results" \
+      >/dev/null 2>"$log.$tag.$t.txt" || { say "pipe run $pipeline failed (see $log.$tag.$t.txt)"; continue; }
     rate="$(awk 'match($0, /epoch [0-9]+\//) { k = substr($0, RSTART + 6, RLENGTH - 7) + 0
                if (k >= 1 && match($0, /[0-9.]+ img\/s/)) print substr($0, RSTART, RLENGTH - 6) }' \
-              "$log.train_stage.$t.txt" | sort -g | awk '{v[NR]=$1} END{if (NR) print v[int((NR+1)/2)]}')"
+              "$log.$tag.$t.txt" | sort -g | awk '{v[NR]=$1} END{if (NR) print v[int((NR+1)/2)]}')"
     [ -n "$rate" ] && { [ -z "$best_rate" ] || awk -v a="$rate" -v b="$best_rate" 'BEGIN{exit !(a>b)}'; } && best_rate="$rate"
   done
   rm -rf "$results"
-  if [ -n "$best_rate" ]; then
-    pl="$(best s "$log.pipe.jsonl" cnn_train_epoch)"
-    line train_stage_cnn_epoch s "$(awk -v r="$best_rate" 'BEGIN{print 17556 / r}')" "$(field "$pl" value)"
-  else
+  echo "$best_rate"
+}
+if { wanted train_stage_cnn_epoch || wanted train_stage_cnn_epoch_aug; } && [ -x "$pipe" ] && [ -e "$pipeline" ]; then
+  plain_rate="$(stage_epoch_rate train_stage)"
+  if [ -z "$plain_rate" ]; then
     say "the train stage logged no epoch rate; train_stage_cnn_epoch skipped"
+  elif wanted train_stage_cnn_epoch; then
+    pl="$(best s "$log.pipe.jsonl" cnn_train_epoch)"
+    line train_stage_cnn_epoch s "$(awk -v r="$plain_rate" 'BEGIN{print 17556 / r}')" "$(field "$pl" value)"
   fi
-elif wanted train_stage_cnn_epoch; then
+  if wanted train_stage_cnn_epoch_aug && [ -n "$plain_rate" ]; then
+    aug_rate="$(stage_epoch_rate train_stage_aug --set "augment.ops=[{rotate: 8}, {shift: 0.06}, {zoom: 0.08},
+      {aspect: 0.2}, {shear: 6}, {elastic: {alpha: 6, sigma: 4, p: 0.3}}, {stroke: {amount: 0.5, p: 0.3}}]")"
+    [ -n "$aug_rate" ] && line train_stage_cnn_epoch_aug s "$(awk -v r="$aug_rate" 'BEGIN{print 17556 / r}')" \
+                               "$(awk -v r="$plain_rate" 'BEGIN{print 17556 / r}')"
+  fi
+elif wanted train_stage_cnn_epoch || wanted train_stage_cnn_epoch_aug; then
   say "needs $pipe and $pipeline; train_stage_cnn_epoch skipped"
 fi
 say "raw measurements: $log.*"
