@@ -24,6 +24,11 @@ namespace pipe::nn {
 namespace {
 
 constexpr size_t kPlansPerMode = 3;  // full batch, last partial batch, one spare
+// A plan whose buffers exceed this is not kept once a batch needs another plan: the
+// epoch's last, partial batch and the validation passes would otherwise double or
+// triple a large model's memory, and rebuilding costs milliseconds against the seconds
+// of the batches it runs.
+constexpr size_t kLargePlanBytes = size_t{16} << 20;
 // A batch runs in passes ("micro-batches") whose activations stay in the cache: the
 // element-wise, pooling and small convolution primitives are bound by memory traffic.
 // Training sums the passes' gradients, which only pays when the parameters are small.
@@ -93,6 +98,8 @@ class NetImpl {
   bool has_grads = false;
   std::vector<std::unique_ptr<Built>> plans;
   Built* last = nullptr;
+  uint64_t batch_start = 0;  // the clock when the running batch began to resolve its plans
+  size_t large_plan_bytes = kLargePlanBytes;
 
   Dims input_dims() const { return {in.channels, in.height, in.width}; }
   int64_t input_size() const { return product(input_dims()); }
@@ -234,6 +241,14 @@ Built& NetImpl::plan_for(Mode mode, int n, int worker) {
     if (last == oldest) last = nullptr;
     plans.erase(std::find_if(plans.begin(), plans.end(), [&](auto& b) { return b.get() == oldest; }));
   }
+  // Large plans that the running batch does not use make room first.
+  plans.erase(std::remove_if(plans.begin(), plans.end(),
+                             [&](const std::unique_ptr<Built>& b) {
+                               bool drop = b->used < batch_start && b->plan->bytes() > large_plan_bytes;
+                               if (drop && last == b.get()) last = nullptr;
+                               return drop;
+                             }),
+              plans.end());
   if (worker >= 0) {
     // A worker's primitives run inside a parallel region on one thread: create them
     // for one thread.
@@ -259,6 +274,7 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
   int pass = pass_size(mode, n);
   if (workers) pass = std::min(pass, (n + team - 1) / team);
   // Passes and their plans, resolved before any thread runs.
+  batch_start = clock + 1;
   struct Pass {
     int off, count;
     Built* built;
@@ -590,6 +606,14 @@ void Net::set_steps_per_epoch(int steps) {
 }
 
 int64_t Net::step_count() const { return impl_->opt->steps(); }
+
+void Net::set_large_plan_bytes(size_t bytes) { impl_->large_plan_bytes = bytes; }
+
+size_t Net::plan_bytes() const {
+  size_t total = 0;
+  for (const auto& b : impl_->plans) total += b->plan->bytes();
+  return total;
+}
 
 StepStats Net::train_step(const float* x_nchw, const int32_t* labels, int n) {
   StepStats stats = forward_backward(x_nchw, labels, n);

@@ -107,6 +107,12 @@ class Net {
   // 0: chosen from the model's sizes (default); < 0: never split a training batch.
   void set_micro_batch(int samples);
 
+  // Built plans (primitives and buffers for one batch size and mode) are kept for
+  // reuse, except that one whose buffers exceed `bytes` (default 16 MB) is dropped
+  // as soon as a batch needs another plan, and rebuilt when needed again.
+  void set_large_plan_bytes(size_t bytes);
+  size_t plan_bytes() const;  // buffers of the plans kept now
+
   // One optimizer step on a batch of n samples (x: n×C×H×W floats, labels in [0, classes)).
   StepStats train_step(const float* x_nchw, const int32_t* labels, int n);
   // Forward and backward (training mode): gradients without a step.  apply_optimizer() then steps.

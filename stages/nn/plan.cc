@@ -24,8 +24,8 @@ Plan::~Plan() {
   for (const auto* steps : {&forward_, &backward_})
     for (const Step& s : *steps) total += s.seconds, runs = std::max(runs, s.runs);
   if (runs == 0) return;
-  std::fprintf(stderr, "plan n=%d mode=%d: %.3f ms per run over %lld runs\n", n_, static_cast<int>(mode_),
-               1e3 * total / runs, static_cast<long long>(runs));
+  std::fprintf(stderr, "plan n=%d mode=%d: %.3f ms per run over %lld runs, %.1f MB of buffers\n", n_,
+               static_cast<int>(mode_), 1e3 * total / runs, static_cast<long long>(runs), bytes() / 1e6);
   for (const auto* steps : {&forward_, &backward_})
     for (const Step& s : *steps) {
       if (!s.runs) continue;
@@ -39,6 +39,7 @@ Plan::~Plan() {
 dnnl::memory Plan::alloc(const dnnl::memory::desc& d) {
   dnnl::memory m(d, eng_);
   std::memset(m.get_data_handle(), 0, d.get_size());
+  allocated_ += d.get_size();
   owned_.push_back(m);
   return m;
 }

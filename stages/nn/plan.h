@@ -70,6 +70,8 @@ class Plan {
 
   // A new zero-filled buffer owned by the plan.
   dnnl::memory alloc(const dnnl::memory::desc& d);
+  // Bytes of the buffers alloc() made and of the scratchpad.
+  size_t bytes() const { return allocated_ + scratchpad_size_; }
   // A view of another memory's buffer with a different desc of the same size.
   dnnl::memory view(const dnnl::memory& m, const dnnl::memory::desc& d);
 
@@ -119,6 +121,7 @@ class Plan {
   bool profile_ = false;
   std::vector<Step> forward_, backward_;
   std::vector<dnnl::memory> owned_;
+  size_t allocated_ = 0;
   size_t scratchpad_size_ = 0;
   std::vector<std::pair<Phase, size_t>> scratchpad_users_;  // steps still without one
   dnnl::memory scratchpad_;

@@ -132,6 +132,30 @@ TEST_CASE("batch sizes change between steps; predict splits large inputs", "[nn]
   }
 }
 
+TEST_CASE("large plans are dropped when another batch size comes, rebuilt to the same results", "[nn][net]") {
+  auto x = random_values(40 * 784, 21, 0, 1);
+  auto y = random_labels(40, 6, 22);
+  auto kept = make_net(kCnn, {1, 28, 28}, 6, 5), dropped = make_net(kCnn, {1, 28, 28}, 6, 5);
+  kept->set_large_plan_bytes(~size_t{0});
+  dropped->set_large_plan_bytes(0);
+  for (Net* net : {kept.get(), dropped.get()}) net->set_micro_batch(-1);
+  std::vector<size_t> held;
+  for (int n : {40, 13, 40, 13}) {
+    kept->train_step(x.data(), y.data(), n);
+    dropped->train_step(x.data(), y.data(), n);
+    held.push_back(dropped->plan_bytes());
+  }
+  CHECK(same_params(*kept, *dropped));
+  // Only the plan of the batch that ran stays: the 13-sample plan is smaller than the 40's.
+  CHECK(held[1] < held[0]);
+  CHECK(held[2] == held[0]);
+  CHECK(kept->plan_bytes() == held[0] + held[1]);
+  std::vector<float> a(40 * 6), b(40 * 6);
+  kept->predict(x.data(), 40, a.data());
+  dropped->predict(x.data(), 40, b.data());
+  CHECK(a == b);
+}
+
 TEST_CASE("training is deterministic for a seed with one thread", "[nn][net]") {
   auto x = random_values(24 * 784, 9, 0, 1);
   auto y = random_labels(24, 6, 10);
