@@ -170,20 +170,29 @@ cv::Mat thin(const cv::Mat& mask) {
   return img;
 }
 
-double stroke_width(const cv::Mat& gray) {
-  CV_Assert(gray.type() == CV_8UC1);
-  double lo, hi;
-  cv::minMaxLoc(gray, &lo, &hi);
-  if (hi - lo < 16) return 0;
-  cv::Mat img(gray.rows + 2, gray.cols + 2, CV_8UC1, cv::Scalar(0));  // a frame: see skeleton_points
-  cv::threshold(gray, img(cv::Rect(1, 1, gray.cols, gray.rows)), 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  double area = cv::countNonZero(img);
-  if (area == 0) return 0;
-  thin_binary(img, true);
+namespace {
+
+// The ink of `gray` as a 0/1 image framed by one background pixel: Zhang–Suen
+// never removes border pixels, and the frame keeps ink that touches the edge
+// (as a cropped glyph does) from leaving a skeleton along the edge.
+cv::Mat framed_ink(const cv::Mat& gray, int threshold, bool dark_ink) {
+  cv::Mat img(gray.rows + 2, gray.cols + 2, CV_8UC1, cv::Scalar(0));
+  cv::Mat inner = img(cv::Rect(1, 1, gray.cols, gray.rows));
+  if (threshold < 0)
+    cv::threshold(gray, inner, 0, 1, (dark_ink ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY) | cv::THRESH_OTSU);
+  else if (dark_ink)
+    cv::threshold(gray, inner, 254 - threshold, 1, cv::THRESH_BINARY_INV);
+  else
+    cv::threshold(gray, inner, threshold, 1, cv::THRESH_BINARY);
+  return img;
+}
+
+// Mean stroke width from the ink's area and its framed, thinned skeleton.
+double width_from_skeleton(const cv::Mat& skeleton, double area) {
   // Skeleton length along its links (diagonal steps count √2, except where
   // an orthogonal path already joins the two pixels), and its end points.
   cv::Mat s;
-  cv::copyMakeBorder(img, s, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::copyMakeBorder(skeleton, s, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
   double length = 0;
   int ends = 0, pixels = 0;
   for (int y = 1; y < s.rows - 1; ++y)
@@ -208,25 +217,13 @@ double stroke_width(const cv::Mat& gray) {
   return (-length + std::sqrt(length * length + 4 * e * area)) / (2 * e);
 }
 
-std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool dark_ink) {
-  CV_Assert(gray.type() == CV_8UC1);
-  // Zhang–Suen never removes border pixels: a one-pixel frame of background
-  // keeps ink that touches the edge (as a cropped glyph does) from leaving a
-  // skeleton along the edge.
-  cv::Mat img(gray.rows + 2, gray.cols + 2, CV_8UC1, cv::Scalar(0));
-  cv::Mat inner = img(cv::Rect(1, 1, gray.cols, gray.rows));
-  if (threshold < 0)
-    cv::threshold(gray, inner, 0, 1, (dark_ink ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY) | cv::THRESH_OTSU);
-  else if (dark_ink)
-    cv::threshold(gray, inner, 254 - threshold, 1, cv::THRESH_BINARY_INV);
-  else
-    cv::threshold(gray, inner, threshold, 1, cv::THRESH_BINARY);
-  thin_binary(img, true);
+// The pixels of a framed skeleton, in row order, in the unframed image's coordinates.
+std::vector<cv::Point> points_of(const cv::Mat& skeleton) {
   std::vector<cv::Point> points;
-  points.reserve(static_cast<size_t>(img.rows + img.cols) * 4);
-  for (int y = 1; y < img.rows - 1; ++y) {
-    const uint8_t* row = img.ptr<uint8_t>(y);
-    const uint8_t* end = row + img.cols;
+  points.reserve(static_cast<size_t>(skeleton.rows + skeleton.cols) * 4);
+  for (int y = 1; y < skeleton.rows - 1; ++y) {
+    const uint8_t* row = skeleton.ptr<uint8_t>(y);
+    const uint8_t* end = row + skeleton.cols;
     // Skip runs of background a machine word at a time.
     for (const uint8_t* p = row; p < end;) {
       if (p + 8 <= end) {
@@ -242,6 +239,27 @@ std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool 
     }
   }
   return points;
+}
+
+}  // namespace
+
+double stroke_width(const cv::Mat& gray) {
+  CV_Assert(gray.type() == CV_8UC1);
+  double lo, hi;
+  cv::minMaxLoc(gray, &lo, &hi);
+  if (hi - lo < 16) return 0;
+  cv::Mat img = framed_ink(gray, -1, false);
+  double area = cv::countNonZero(img);
+  if (area == 0) return 0;
+  thin_binary(img, true);
+  return width_from_skeleton(img, area);
+}
+
+std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool dark_ink) {
+  CV_Assert(gray.type() == CV_8UC1);
+  cv::Mat img = framed_ink(gray, threshold, dark_ink);
+  thin_binary(img, true);
+  return points_of(img);
 }
 
 namespace {
@@ -313,7 +331,15 @@ cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
   cv::Mat mask;
   if (threshold < 0) cv::threshold(gray, mask, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   else cv::threshold(gray, mask, threshold, 255, cv::THRESH_BINARY);
-  double measured = stroke_width(mask);
+  // stroke_width(mask), keeping the skeleton for the erosion below (on a 0/255
+  // mask Otsu's threshold picks the 255s, as 127 does).
+  double lo, hi;
+  cv::minMaxLoc(mask, &lo, &hi);
+  if (hi - lo < 16) return mask;
+  cv::Mat skeleton = framed_ink(mask, 127, false);
+  double area = cv::countNonZero(skeleton);
+  thin_binary(skeleton, true);
+  double measured = width_from_skeleton(skeleton, area);
   // A disc of radius r changes the width by 2r.
   int radius = static_cast<int>(std::lround(std::fabs(width - measured) / 2));
   if (measured <= 0 || radius == 0) return mask;
@@ -325,7 +351,7 @@ cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
   }
   cv::erode(mask, out, disc);
   std::vector<cv::Point2f> centres;
-  for (const auto& p : skeleton_points(mask, 127)) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
+  for (const auto& p : points_of(skeleton)) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
   cv::Mat pen = cv::Mat::zeros(mask.size(), CV_8UC1);
   draw_pen(pen, centres, width);
   cv::threshold(pen, pen, 127, 255, cv::THRESH_BINARY);
