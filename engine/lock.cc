@@ -21,7 +21,7 @@ std::string holder_of(int fd) {
   ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
   std::string s = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s.empty() ? "another process" : s;
+  return s;
 }
 }  // namespace
 
@@ -36,7 +36,14 @@ ResultsLock::ResultsLock(const std::string& results_dir, double wait_seconds) {
     if (errno != EWOULDBLOCK && errno != EINTR)
       throw Error(std::string("cannot lock: ") + std::strerror(errno)).at(path);
     if (std::chrono::steady_clock::now() >= deadline) {
+      // The holder writes its line right after taking the lock: one that has only
+      // just taken it shows an empty file for a moment.
       std::string holder = holder_of(fd_);
+      for (int i = 0; i < 20 && holder.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        holder = holder_of(fd_);
+      }
+      if (holder.empty()) holder = "another process";
       ::close(fd_);
       fd_ = -1;
       std::string shown = display_path(results_dir);

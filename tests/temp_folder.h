@@ -1,11 +1,13 @@
 // A fresh folder under $TMPDIR for one test, removed with everything in it at
-// scope exit.  Header-only and standard-library-only, so every test area (the
+// scope exit, and slurp() to read a file back.  Header-only and standard-library-only, so every test area (the
 // engine's too, which builds without OpenCV and oneDNN) can use it.
 #pragma once
 
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -44,5 +46,13 @@ class TempFolder {
  private:
   std::string path_;
 };
+
+// The whole content of a file ("" when it cannot be read).
+inline std::string slurp(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
 
 }  // namespace pipe::testing

@@ -19,18 +19,13 @@
 #include "report/html.h"
 #include "report/markdown.h"
 #include "report/table_format.h"
+#include "tests/temp_folder.h"
 
 using namespace pipe::report;
 namespace fs = std::filesystem;
+using pipe::testing::slurp;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 fs::path temp_dir(const std::string& name) {
   fs::path d = fs::temp_directory_path() / ("pipe_report_test_" + name + "_" + std::to_string(::getpid()));

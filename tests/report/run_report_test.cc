@@ -12,10 +12,12 @@
 
 #include "report/run_report.h"
 #include "tests/report/synthetic.h"
+#include "tests/temp_folder.h"
 
 using namespace pipe::report;
 using namespace pipe::report::testing;
 namespace fs = std::filesystem;
+using pipe::testing::slurp;
 
 namespace {
 
@@ -61,13 +63,6 @@ RunReportInput synthetic_run(int classes) {
   g.lines = {in.classes[0] + " (0.97)"};
   in.gradcam = {g, g};
   return in;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

@@ -14,8 +14,10 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "tests/stages/data_fixture.h"
+#include "tests/temp_folder.h"
 
 namespace fs = std::filesystem;
+using pipe::testing::slurp;
 using json = nlohmann::json;
 using pipe::data_testing::Folder;
 
@@ -25,13 +27,6 @@ struct Result {
   int code;
   std::string out, err;
 };
-
-std::string slurp(const std::string& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Result pipe_cmd(const Folder& f, const std::string& args) {
   std::string out = f.path() + "/stdout", err = f.path() + "/stderr";

@@ -15,9 +15,11 @@
 #include "report/stats.h"
 #include "stages/image/dataset.h"
 #include "stages/run_records.h"
+#include "tests/temp_folder.h"
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
+using pipe::testing::slurp;
 
 namespace {
 
@@ -134,13 +136,6 @@ Output pipe_cmd(const fs::path& results, const std::string& args) {
   int status = ::pclose(f);
   o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return o;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

@@ -22,8 +22,10 @@
 #include "engine/store.h"
 #include "stages/run_records.h"
 #include "tests/stages/data_fixture.h"
+#include "tests/temp_folder.h"
 
 namespace fs = std::filesystem;
+using pipe::testing::slurp;
 using json = nlohmann::json;
 using pipe::data_testing::Folder;
 
@@ -33,13 +35,6 @@ struct Result {
   int code = -1;
   std::string out, err;
 };
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Result pipe_cmd(const Folder& f, const std::string& args) {
   std::string out = f.path() + "/stdout", err = f.path() + "/stderr";
