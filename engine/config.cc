@@ -289,7 +289,7 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
         run.experiment = experiment;
         run.variant = variant;
         run.pipeline = base;
-        run.name = experiment;
+        run.name = options.name.empty() ? experiment : options.name;  // --name renames the series
         if (!variant.empty()) run.name += "/" + variant;
         for (const auto& o : overrides) {
           apply_override(run.pipeline, o);

@@ -56,7 +56,8 @@ struct RunSpec {
 struct ExpandOptions {
   std::vector<Override> sets;  // --set, applied last
   std::string variant;         // --variant: run only this one
-  std::string name;            // --name for a plain pipeline run
+  std::string name;            // --name: a pipeline run's name, or what replaces the experiment's
+                               // name in its runs' names (NAME/variant/...)
   int point = -1;              // --point: run only this grid point
 };
 

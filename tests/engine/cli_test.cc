@@ -193,6 +193,11 @@ TEST_CASE("an experiment makes one named run per variant and they share stages",
   // --variant runs one; the second time it is exp/x#2.
   CliResult one = p.pipe({"run", "exp.yaml", "--variant", "x"});
   CHECK(std::regex_match(one.out, std::regex("run [0-9a-f]{12} exp/x#2 done\n")));
+  // --name starts a series of its own: NAME/variant, everything still cached.
+  CliResult named = p.pipe({"run", "exp.yaml", "--variant", "y", "--name", "trial"});
+  CHECK(std::regex_match(named.out, std::regex("run [0-9a-f]{12} trial/y done\n")));
+  CHECK(p.statuses("trial/y") == std::vector<std::string>{"cached", "cached", "cached", "cached"});
+  CHECK(p.pipe({"runs", "--format", "json"}).json().back()["experiment"] == "exp");
 }
 
 TEST_CASE("option --dry-run shows what would run and why", "[cli][dry-run]") {
