@@ -29,6 +29,7 @@
 #include "stages/image/contact_sheet.h"
 #include "stages/image/dataset.h"
 #include "stages/ingest.h"
+#include "stages/preprocess.h"
 #include "stages/register.h"
 #include "stages/split.h"
 
@@ -86,14 +87,9 @@ int cmd_samples(const Args& args) {
            (h > 0 ? ", " + std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c) : ", mixed sizes");
   // An online augment stage stores its input unchanged and the ops beside it:
   // show the samples as one epoch of the train loader would see them.
-  image::Augmenter augmenter;
-  std::string ops_file = join_path(fs::path(file).parent_path().string(), "augment.json");
-  if (fs::exists(ops_file)) {
-    augmenter = image::Augmenter::load(ops_file);
-    if (!augmenter.empty()) title += ", online ops applied";
-  }
   image::SheetOptions options;
-  options.augment = &augmenter;
+  options.transform = online_augmentation(fs::path(file).parent_path().string()).transform;
+  if (options.transform) title += ", online ops applied";
   options.per_class = per_class;
   options.seed = static_cast<uint64_t>(args.get_int("seed", 0));
   options.title = title;

@@ -91,9 +91,9 @@ cv::Mat contact_sheet(const DatasetView& data, const SheetOptions& o) {
       int left = kMargin + label_w + static_cast<int>(k) * (cell + kGap);
       cv::Mat stored(data.height(i), data.width(i), CV_8UC(std::max(1, data.channels(i))),
                      const_cast<uint8_t*>(data.pixels(i)));
-      if (o.augment && !o.augment->empty() && !stored.empty()) {
+      if (o.transform && !stored.empty()) {
         cv::Mat transformed(stored.size(), stored.type());
-        o.augment->apply(stored.data, stored.rows, stored.cols, stored.channels(), transformed.data, rng);
+        o.transform(stored.data, stored.rows, stored.cols, stored.channels(), transformed.data, rng);
         stored = transformed;
       }
       cv::Mat img = to_bgr(stored);

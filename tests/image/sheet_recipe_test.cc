@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "stages/image/augmenter.h"
 #include "stages/image/contact_sheet.h"
 #include "stages/image/recipe.h"
 #include "tests/image/helpers.h"
@@ -82,7 +83,9 @@ TEST_CASE("a sheet with an augmenter shows the transformed samples", "[sheet]") 
   CHECK(red.width == 28);
   CHECK(red.x < green.x);
   Augmenter mirror(nlohmann::json::parse(R"([{"flip_h": 1}])"));
-  o.augment = &mirror;
+  o.transform = [&mirror](const uint8_t* in, int h, int w, int c, uint8_t* out, Rng& rng) {
+    mirror.apply(in, h, w, c, out, rng);
+  };
   auto [red_flipped, green_flipped] = halves(contact_sheet(v, o));
   CHECK(red_flipped.width == 28);
   CHECK(red_flipped.x > green_flipped.x);
