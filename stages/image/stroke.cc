@@ -241,18 +241,26 @@ std::vector<cv::Point> points_of(const cv::Mat& skeleton) {
   return points;
 }
 
+// The mean stroke width of the ink of `gray` (pixels above `threshold`,
+// Otsu's when negative; 0 when flat or without ink), and in *skeleton the
+// framed skeleton it was measured on.
+double measure_stroke(const cv::Mat& gray, int threshold, cv::Mat* skeleton) {
+  double lo, hi;
+  cv::minMaxLoc(gray, &lo, &hi);
+  if (hi - lo < 16) return 0;
+  *skeleton = framed_ink(gray, threshold, false);
+  double area = cv::countNonZero(*skeleton);
+  if (area == 0) return 0;
+  thin_binary(*skeleton, true);
+  return width_from_skeleton(*skeleton, area);
+}
+
 }  // namespace
 
 double stroke_width(const cv::Mat& gray) {
   CV_Assert(gray.type() == CV_8UC1);
-  double lo, hi;
-  cv::minMaxLoc(gray, &lo, &hi);
-  if (hi - lo < 16) return 0;
-  cv::Mat img = framed_ink(gray, -1, false);
-  double area = cv::countNonZero(img);
-  if (area == 0) return 0;
-  thin_binary(img, true);
-  return width_from_skeleton(img, area);
+  cv::Mat skeleton;
+  return measure_stroke(gray, -1, &skeleton);
 }
 
 std::vector<cv::Point> skeleton_points(const cv::Mat& gray, int threshold, bool dark_ink) {
@@ -333,13 +341,8 @@ cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
   else cv::threshold(gray, mask, threshold, 255, cv::THRESH_BINARY);
   // stroke_width(mask), keeping the skeleton for the erosion below (on a 0/255
   // mask Otsu's threshold picks the 255s, as 127 does).
-  double lo, hi;
-  cv::minMaxLoc(mask, &lo, &hi);
-  if (hi - lo < 16) return mask;
-  cv::Mat skeleton = framed_ink(mask, 127, false);
-  double area = cv::countNonZero(skeleton);
-  thin_binary(skeleton, true);
-  double measured = width_from_skeleton(skeleton, area);
+  cv::Mat skeleton;
+  double measured = measure_stroke(mask, 127, &skeleton);
   // A disc of radius r changes the width by 2r.
   int radius = static_cast<int>(std::lround(std::fabs(width - measured) / 2));
   if (measured <= 0 || radius == 0) return mask;
