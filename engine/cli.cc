@@ -17,6 +17,7 @@ std::vector<Command>& commands() {
 }
 
 const std::vector<std::string> kGlobalOptions = {"results"};
+const char* const kGlobalHelp = "every command takes --results DIR (default $PIPE_RESULTS or ./results)\n";
 
 void print_help() {
   std::string out = "usage: pipe COMMAND [ARGS]\n\ncommands:\n";
@@ -24,7 +25,7 @@ void print_help() {
     std::string head = "  pipe " + c.name + " " + c.usage;
     out += head + "\n      " + c.summary + "\n";
   }
-  out += "\nevery command takes --results DIR (default $PIPE_RESULTS or ./results)\n";
+  out += std::string("\n") + kGlobalHelp;
   std::fputs(out.c_str(), stdout);
 }
 
@@ -159,8 +160,8 @@ int cli_main(int argc, char** argv) {
     }
     for (size_t i = 1; i < args.size(); ++i)
       if (args[i] == "--help" || args[i] == "-h") {
-        std::printf("usage: pipe %s %s\n  %s\n\nevery command takes --results DIR (default $PIPE_RESULTS or ./results)\n",
-                    cmd->name.c_str(), cmd->usage.c_str(), cmd->summary.c_str());
+        std::printf("usage: pipe %s %s\n  %s\n\n%s", cmd->name.c_str(), cmd->usage.c_str(), cmd->summary.c_str(),
+                    kGlobalHelp);
         return 0;
       }
     Args parsed = parse_args(cmd->name, std::vector<std::string>(args.begin() + 1, args.end()), cmd->options,
