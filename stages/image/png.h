@@ -7,8 +7,10 @@
 // well-compressed PNG (the English images: 2 KB files, 200 KB of pixels).
 // Here every chunk's CRC-32 is checked instead, over the *compressed* bytes:
 // it covers the same data, so corruption is still caught, at a fraction of
-// the cost.  Unfiltering follows the PNG specification (filters 0–4); the
-// pixels are exactly libpng's.  (Gray from RGB then comes from cvtColor,
+// the cost.  libdeflate inflates the whole stream at once, about twice as
+// fast as zlib's streaming inflate.  Unfiltering follows the PNG
+// specification (filters 0–4, sub and up in SIMD); the pixels are exactly
+// libpng's.  (Gray from RGB then comes from cvtColor,
 // within 2 levels of libpng's own conversion.)
 #pragma once
 
