@@ -191,24 +191,28 @@ cv::Mat framed_ink(const cv::Mat& gray, int threshold, bool dark_ink) {
 double width_from_skeleton(const cv::Mat& skeleton, double area) {
   // Skeleton length along its links (diagonal steps count √2, except where
   // an orthogonal path already joins the two pixels), and its end points.
-  cv::Mat s;
-  cv::copyMakeBorder(skeleton, s, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  // The frame is background, so every skeleton pixel has 8 neighbours.
+  const double diagonal = std::sqrt(2.0);
+  const ptrdiff_t step = static_cast<ptrdiff_t>(skeleton.step[0]);
   double length = 0;
   int ends = 0, pixels = 0;
-  for (int y = 1; y < s.rows - 1; ++y)
-    for (int x = 1; x < s.cols - 1; ++x) {
-      if (!s.at<uint8_t>(y, x)) continue;
+  for (int y = 1; y < skeleton.rows - 1; ++y) {
+    const uint8_t* row = skeleton.ptr<uint8_t>(y);
+    for (int x = 1; x < skeleton.cols - 1; ++x) {
+      const uint8_t* p = row + x;
+      if (!*p) continue;
       ++pixels;
-      auto at = [&](int dy, int dx) { return s.at<uint8_t>(y + dy, x + dx) != 0; };
-      int neighbours = 0;
-      for (int dy = -1; dy <= 1; ++dy)
-        for (int dx = -1; dx <= 1; ++dx) neighbours += (dy || dx) && at(dy, dx);
+      const uint8_t* up = p - step;
+      const uint8_t* down = p + step;
+      bool e = p[1] != 0, s = down[0] != 0, w = p[-1] != 0;
+      int neighbours = (up[-1] != 0) + (up[0] != 0) + (up[1] != 0) + w + e + (down[-1] != 0) + s + (down[1] != 0);
       ends += neighbours <= 1;
       // Links to the right and downward, each counted once.
-      length += at(0, 1) + at(1, 0);
-      if (at(1, 1) && !at(0, 1) && !at(1, 0)) length += std::sqrt(2.0);
-      if (at(1, -1) && !at(0, -1) && !at(1, 0)) length += std::sqrt(2.0);
+      length += e + s;
+      if (down[1] && !e && !s) length += diagonal;
+      if (down[-1] && !w && !s) length += diagonal;
     }
+  }
   if (pixels == 1) return std::sqrt(area);  // a dot
   // Thinning shortens each stroke by about half the width at each end:
   // area ≈ w · length + ends · w² / 2.
