@@ -166,7 +166,7 @@ StageKind clean_stage_kind() {
       integer("dedupe_distance", 0, "perceptual: largest pHash distance (bits of 64) counted as a duplicate"),
   }};
   schema.check = [](const Param& p) { options_from(p); };
-  return {"clean", 2, "per-image normalisation: colour, polarity, crop, stroke width, size, duplicates", schema, {},
+  return {"clean", 3, "per-image normalisation: colour, polarity, crop, stroke width, size, duplicates", schema, {},
           false, [] { return std::make_unique<Clean>(); }};
 }
 

@@ -12,7 +12,7 @@
 //     central square)
 //   → stroke (redraw: the skeleton redrawn with a round pen `stroke` output
 //     pixels wide, at 1.5–2× the output resolution; adjust: the ink itself,
-//     binarised at 3× the output resolution and dilated or eroded as a whole
+//     binarised at 2× the output resolution and dilated or eroded as a whole
 //     until its mean width is `stroke`, so stroke ends, junctions and local
 //     width variation survive; strokes an erosion would break are kept at the
 //     target width along their skeleton) → size (fit pad: aspect kept, centred in

@@ -348,15 +348,26 @@ cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
   cv::Mat skeleton;
   double measured = measure_stroke(mask, 127, &skeleton);
   // A disc of radius r changes the width by 2r.
-  int radius = static_cast<int>(std::lround(std::fabs(width - measured) / 2));
-  if (measured <= 0 || radius == 0) return mask;
-  cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
-  cv::Mat out;
-  if (width > measured) {
-    cv::dilate(mask, out, disc);
+  // A disc of radius r changes the width by 2r.  A fractional radius blends
+  // the two whole ones, so the mean width lands on the target rather than
+  // on the nearest whole step.
+  const double radius = std::fabs(width - measured) / 2;
+  if (measured <= 0 || radius < 1.0 / 16) return mask;  // within a sixteenth: unchanged
+  const bool thicken = width > measured;
+  auto by_disc = [&](int r) {
+    if (r == 0) return mask;
+    cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)), out;
+    if (thicken) cv::dilate(mask, out, disc);
+    else cv::erode(mask, out, disc);
     return out;
-  }
-  cv::erode(mask, out, disc);
+  };
+  const int whole = static_cast<int>(radius);
+  const double fraction = radius - whole;
+  cv::Mat out;
+  if (fraction < 1.0 / 16) out = by_disc(whole);
+  else if (fraction > 15.0 / 16) out = by_disc(whole + 1);
+  else cv::addWeighted(by_disc(whole), 1 - fraction, by_disc(whole + 1), fraction, 0, out);
+  if (thicken) return out;
   std::vector<cv::Point2f> centres;
   for (const auto& p : points_of(skeleton)) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
   cv::Mat pen = cv::Mat::zeros(mask.size(), CV_8UC1);

@@ -37,11 +37,13 @@ void draw_pen(cv::Mat& canvas, const std::vector<cv::Point2f>& centres, double w
 // wide, on a black image of the same size (0..255, anti-aliased).
 cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold = -1);
 
-// The ink of `gray` (pixels above `threshold`; Otsu's when negative) as a
-// 0/255 mask whose mean stroke width is `width` pixels: dilated or eroded as
+// The ink of `gray` (pixels above `threshold`; Otsu's when negative) as 255
+// on 0, with a mean stroke width of `width` pixels: dilated or eroded as
 // a whole by a disc, so the glyph keeps its own stroke ends, junctions and
-// local width variation.  Strokes narrower than the erosion would vanish;
-// they are kept at `width` along the skeleton instead.
+// local width variation.  A fractional disc radius blends the masks of the
+// two whole radii around it (the band between them gray), so the width
+// follows the target continuously.  Strokes narrower than the erosion would
+// vanish; they are kept at `width` along the skeleton instead.
 cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold = -1);
 
 // Mean stroke width in pixels (0 when no ink): from the ink area, the

@@ -31,8 +31,16 @@ TEST_CASE("set_stroke_width thickens and thins to the target", "[stroke]") {
   cv::Mat a = set_stroke_width(thin_pen, 9), b = set_stroke_width(thick_pen, 9);
   CHECK(stroke_width(a) == Approx(9).margin(1.5));
   CHECK(stroke_width(b) == Approx(9).margin(1.5));
-  // Only black and white come out.
-  CHECK(cv::countNonZero((a > 0) & (a < 255)) == 0);
+  // A fractional target moves the width by a fraction of a whole step:
+  // half-pixel targets give strictly more ink each time.
+  double previous = 0;
+  for (double target : {8.0, 8.5, 9.0, 9.5}) {
+    double ink = cv::sum(set_stroke_width(thin_pen, target))[0];
+    CHECK(ink > previous);
+    previous = ink;
+  }
+  // Gray only on the band between the two whole radii: ink inside stays 255.
+  CHECK(cv::countNonZero(a == 255) > cv::countNonZero((a > 0) & (a < 255)));
   // Already at the target: unchanged.
   cv::Mat same = set_stroke_width(thick_pen, stroke_width(thick_pen));
   CHECK(cv::countNonZero(same != (thick_pen > 127)) == 0);
