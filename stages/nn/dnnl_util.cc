@@ -77,6 +77,19 @@ bool winograd_pays(const md& src, const md& weights, const md& dst, const ConvGe
   return in_channels >= min_in && out_channels >= 32 && pixels >= 8192;
 }
 
+// make(algorithm) with Winograd's algorithm when `winograd` holds and oneDNN
+// offers it for these shapes, else with the direct one.
+template <class Make>
+auto winograd_or_direct(bool winograd, const Make& make) {
+  if (winograd) {
+    try {
+      return make(algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+    }
+  }
+  return make(algorithm::convolution_direct);
+}
+
 }  // namespace
 
 dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool training, const md& src,
@@ -101,13 +114,8 @@ dnnl::convolution_forward::primitive_desc conv_forward(const engine& eng, bool t
       }
     }
   }
-  if (training && winograd_pays(src, weights, dst, g, ConvPass::kForward)) {
-    try {
-      return make(algorithm::convolution_winograd, src);
-    } catch (const dnnl::error&) {
-    }
-  }
-  return make(algorithm::convolution_direct, src);
+  return winograd_or_direct(training && winograd_pays(src, weights, dst, g, ConvPass::kForward),
+                            [&](algorithm alg) { return make(alg, src); });
 }
 
 dnnl::convolution_backward_data::primitive_desc conv_backward_data(
@@ -118,13 +126,7 @@ dnnl::convolution_backward_data::primitive_desc conv_backward_data(
                                             g.pad_l, g.pad_r);
     return dnnl::convolution_backward_data::primitive_desc(d, with_scratchpad(), eng, hint);
   };
-  if (winograd_pays(diff_src, weights, diff_dst, g, ConvPass::kBackwardData)) {
-    try {
-      return make(algorithm::convolution_winograd);
-    } catch (const dnnl::error&) {
-    }
-  }
-  return make(algorithm::convolution_direct);
+  return winograd_or_direct(winograd_pays(diff_src, weights, diff_dst, g, ConvPass::kBackwardData), make);
 }
 
 dnnl::convolution_backward_weights::primitive_desc conv_backward_weights(
@@ -135,13 +137,7 @@ dnnl::convolution_backward_weights::primitive_desc conv_backward_weights(
                                                zero_based(g.dilation), g.pad_l, g.pad_r);
     return dnnl::convolution_backward_weights::primitive_desc(d, with_scratchpad(), eng, hint);
   };
-  if (winograd_pays(src, diff_weights, diff_dst, g, ConvPass::kBackwardWeights)) {
-    try {
-      return make(algorithm::convolution_winograd);
-    } catch (const dnnl::error&) {
-    }
-  }
-  return make(algorithm::convolution_direct);
+  return winograd_or_direct(winograd_pays(src, diff_weights, diff_dst, g, ConvPass::kBackwardWeights), make);
 }
 
 // ---- pooling ------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "tests/stages/data_fixture.h"
+#include "tests/stages/pipe_cli.h"
 #include "tests/temp_folder.h"
 
 namespace fs = std::filesystem;
@@ -23,16 +24,10 @@ using pipe::data_testing::Folder;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using Result = pipe::testing::CliResult;
 
 Result pipe_cmd(const Folder& f, const std::string& args) {
-  std::string out = f.path() + "/stdout", err = f.path() + "/stderr";
-  std::string cmd = std::string(PIPE_BIN) + " " + args + " --results " + f.path() + "/results >" + out + " 2>" + err;
-  int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  return pipe::testing::run_pipe(f.path(), args + " --results results");
 }
 
 std::map<std::string, std::string> statuses(const Folder& f, const std::string& run) {

@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "tests/stages/pipe_cli.h"
 #include "tests/stages/train_fixture.h"
 
 using json = nlohmann::json;
@@ -21,26 +22,8 @@ using pipe::testing::TempDir;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-Result run_pipe(const std::string& args, const std::string& cwd) {
-  std::string err_file = cwd + "/stderr.txt";
-  std::string cmd = "cd '" + cwd + "' && OMP_NUM_THREADS=1 '" + std::string(PIPE_BIN) + "' " + args + " 2>'" +
-                    err_file + "'";
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
-  return r;
-}
+using Result = pipe::testing::CliResult;
+using pipe::testing::run_pipe;
 
 // Dark ink on a light ground, 20×20: "left" has a bar on the left, "right" on
 // the right.  The clean stage inverts and shrinks them.
@@ -98,10 +81,10 @@ TEST_CASE("pipe evaluate and pipe predict score new image files through the run'
   write_images(root + "/data", "right", 20, 2);
   std::ofstream(root + "/tiny.yaml") << kPipeline;
 
-  Result run = run_pipe("run tiny.yaml --threads 1", root);
+  Result run = run_pipe(root, "run tiny.yaml --threads 1");
   INFO(run.err);
   REQUIRE(run.code == 0);
-  Result show = run_pipe("show tiny --format json", root);
+  Result show = run_pipe(root, "show tiny --format json");
   REQUIRE(show.code == 0);
   json detail = json::parse(show.out);
   CHECK(detail["epochs"].size() == 4);
@@ -110,7 +93,7 @@ TEST_CASE("pipe evaluate and pipe predict score new image files through the run'
   write_images(root + "/new", "left", 6, 11);
   write_images(root + "/new", "right", 4, 12);
   std::ofstream(root + "/new/right/broken.png") << "not a png";
-  Result ev = run_pipe("evaluate tiny new --format json", root);
+  Result ev = run_pipe(root, "evaluate tiny new --format json");
   INFO(ev.err);
   REQUIRE(ev.code == 0);
   json e = json::parse(ev.out);
@@ -128,17 +111,17 @@ TEST_CASE("pipe evaluate and pipe predict score new image files through the run'
 
   // A class the model was trained on may be missing from the new data.
   std::filesystem::remove_all(root + "/new/right");
-  Result only_left = run_pipe("evaluate tiny new --format json", root);
+  Result only_left = run_pipe(root, "evaluate tiny new --format json");
   REQUIRE(only_left.code == 0);
   CHECK(json::parse(only_left.out)["per_class"][1]["support"] == 0);
 
   // A class it never saw is a clear error.
   write_images(root + "/new", "up", 2, 13);
-  Result unknown = run_pipe("evaluate tiny new", root);
+  Result unknown = run_pipe(root, "evaluate tiny new");
   CHECK(unknown.code == 2);
   CHECK(unknown.err.find("class 'up'") != std::string::npos);
 
-  Result pred = run_pipe("predict tiny new/left --format json --top-k 1", root);
+  Result pred = run_pipe(root, "predict tiny new/left --format json --top-k 1");
   INFO(pred.err);
   REQUIRE(pred.code == 0);
   json p = json::parse(pred.out);
@@ -149,7 +132,7 @@ TEST_CASE("pipe evaluate and pipe predict score new image files through the run'
   for (const auto& row : p) left += row["top"][0]["class"] == "left";
   CHECK(left >= 5);
   std::ofstream(root + "/new/left/zz-broken.jpg") << "no jpeg";
-  Result pred2 = run_pipe("predict tiny new/left", root);
+  Result pred2 = run_pipe(root, "predict tiny new/left");
   CHECK(pred2.code == 0);
   CHECK(pred2.err.find("zz-broken.jpg") != std::string::npos);
   CHECK(pred2.out.rfind("path,rank,class,p\n", 0) == 0);

@@ -22,6 +22,7 @@
 #include "engine/store.h"
 #include "stages/run_records.h"
 #include "tests/stages/data_fixture.h"
+#include "tests/stages/pipe_cli.h"
 #include "tests/temp_folder.h"
 
 namespace fs = std::filesystem;
@@ -31,17 +32,10 @@ using pipe::data_testing::Folder;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = pipe::testing::CliResult;
 
 Result pipe_cmd(const Folder& f, const std::string& args) {
-  std::string out = f.path() + "/stdout", err = f.path() + "/stderr";
-  std::string cmd = "cd '" + f.path() + "' && OMP_NUM_THREADS=1 '" + std::string(PIPE_BIN) + "' " + args +
-                    " --results results >'" + out + "' 2>'" + err + "'";
-  int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  return pipe::testing::run_pipe(f.path(), args + " --results results");
 }
 
 // Three classes of 16×16 gray images, dark ink on light paper: a bar on the
