@@ -237,14 +237,13 @@ Built& NetImpl::plan_for(Mode mode, int n, int worker) {
     ++same_mode;
     if (!oldest || b->used < oldest->used) oldest = b.get();
   }
-  if (same_mode >= kPlansPerMode) {
-    if (last == oldest) last = nullptr;
-    plans.erase(std::find_if(plans.begin(), plans.end(), [&](auto& b) { return b.get() == oldest; }));
-  }
-  // Large plans that the running batch does not use make room first.
+  // Make room: this mode's least recently used plan once it has kPlansPerMode,
+  // and any large plan the running batch does not use.
+  const Built* evict = same_mode >= kPlansPerMode ? oldest : nullptr;
   plans.erase(std::remove_if(plans.begin(), plans.end(),
                              [&](const std::unique_ptr<Built>& b) {
-                               bool drop = b->used < batch_start && b->plan->bytes() > large_plan_bytes;
+                               bool drop = b.get() == evict ||
+                                           (b->used < batch_start && b->plan->bytes() > large_plan_bytes);
                                if (drop && last == b.get()) last = nullptr;
                                return drop;
                              }),
