@@ -97,6 +97,7 @@ class Clean : public Stage {
     image::Recipe recipe;
     image::Recipe::load(in.dir, &recipe);
     recipe.cleans.push_back(options);
+    recipe.clean_version = image::kCleanVersion;
     recipe.save(ctx.output_path("."));
 
     const auto& names = data.classes();
@@ -166,7 +167,7 @@ StageKind clean_stage_kind() {
       integer("dedupe_distance", 0, "perceptual: largest pHash distance (bits of 64) counted as a duplicate"),
   }};
   schema.check = [](const Param& p) { options_from(p); };
-  return {"clean", 3, "per-image normalisation: colour, polarity, crop, stroke width, size, duplicates", schema, {},
+  return {"clean", image::kCleanVersion, "per-image normalisation: colour, polarity, crop, stroke width, size, duplicates", schema, {},
           false, [] { return std::make_unique<Clean>(); }};
 }
 

@@ -43,6 +43,8 @@ int cmd_evaluate(const Args& args) {
   RunRecord run = store->find_run(args.positional()[0]);
   auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
   const std::string& input = args.positional()[1];
+  std::string mismatch = preprocess_mismatch(model->info());
+  if (!mismatch.empty()) std::fprintf(stderr, "pipe: warning: %s\n", mismatch.c_str());
   NewImages images = read_labelled_images(input, model->info(), threads);
   for (const auto& [path, reason] : images.skipped)
     std::fprintf(stderr, "pipe: warning: skipped %s: %s\n", path.c_str(), reason.c_str());

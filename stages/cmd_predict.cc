@@ -37,6 +37,8 @@ int cmd_predict(const Args& args) {
   RunRecord run = store->find_run(args.positional()[0]);
   auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
   const std::string& input = args.positional()[1];
+  std::string mismatch = preprocess_mismatch(model->info());
+  if (!mismatch.empty()) std::fprintf(stderr, "pipe: warning: %s\n", mismatch.c_str());
   NewImages images = read_unlabelled_images(input, model->info(), threads);
   for (const auto& [path, reason] : images.skipped)
     std::fprintf(stderr, "pipe: warning: cannot read %s: %s\n", path.c_str(), reason.c_str());

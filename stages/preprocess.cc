@@ -50,6 +50,17 @@ json upstream_preprocess(const std::string& artifact_dir) {
   return recipe.to_json();
 }
 
+std::string preprocess_mismatch(const ModelInfo& model) {
+  if (model.preprocess.is_null()) return "";
+  image::Recipe recipe = image::Recipe::from_json(model.preprocess);
+  if (recipe.cleans.empty() || recipe.clean_version == image::kCleanVersion) return "";
+  const std::string now = std::to_string(image::kCleanVersion);
+  std::string made = recipe.clean_version > 0 ? "clean version " + std::to_string(recipe.clean_version)
+                                              : "a clean older than version " + now;
+  return "the model's training images came from " + made + ", new images from clean version " + now +
+         ": they may differ slightly (run the pipeline again to retrain)";
+}
+
 bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason) {
   if (decoded.empty() || decoded.depth() != CV_8U) {
     *reason = "not an 8-bit image";

@@ -33,6 +33,10 @@ OnlineAugmentation online_augmentation(const std::string& artifact_dir);
 
 nlohmann::json upstream_preprocess(const std::string& artifact_dir);
 
+// Why new images may not be prepared exactly as the model's training images
+// were (another version of the clean code made those), or empty.
+std::string preprocess_mismatch(const ModelInfo& model);
+
 // A decoded 8-bit image (1, 3 = RGB or 4 = RGBA channels, as decode_image
 // returns it) → `out`, the model's input shape (height × width × channels,
 // uint8): the model's recipe when it has one, then colour conversion and a

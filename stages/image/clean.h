@@ -37,6 +37,13 @@ class Param;
 
 namespace pipe::image {
 
+// The version of the clean stage's output: raised by every change to the
+// images clean_image() makes for some options, or to what the stage records.
+// It is the stage's cache version, and preprocessing records carry it (see
+// recipe.h).  3: stroke adjustment at 2× with fractional radii; 4: the same
+// images, the records carry this version.
+constexpr int kCleanVersion = 4;
+
 struct CleanOptions {
   std::string color = "gray";         // gray | rgb
   std::string invert = "auto";        // auto | true | false

@@ -80,7 +80,9 @@ CleanOptions clean_options_from_json(const json& j) {
 json Recipe::to_json() const {
   json cleans_json = json::array();
   for (const auto& c : cleans) cleans_json.push_back(clean_options_to_json(c));
-  return json{{"version", 1}, {"decode", mode_name(decode)}, {"max_side", max_side}, {"clean", cleans_json}};
+  json j{{"version", 1}, {"decode", mode_name(decode)}, {"max_side", max_side}, {"clean", cleans_json}};
+  if (clean_version > 0) j["clean_version"] = clean_version;
+  return j;
 }
 
 Recipe Recipe::from_json(const json& j) {
@@ -89,6 +91,7 @@ Recipe Recipe::from_json(const json& j) {
   if (j.contains("max_side")) r.max_side = j["max_side"].get<int>();
   if (j.contains("clean"))
     for (const auto& c : j["clean"]) r.cleans.push_back(clean_options_from_json(c));
+  r.clean_version = j.value("clean_version", 0);
   return r;
 }
 

@@ -24,6 +24,7 @@ struct Recipe {
   DecodeMode decode = DecodeMode::kUnchanged;
   int max_side = 0;
   std::vector<CleanOptions> cleans;
+  int clean_version = 0;  // kCleanVersion of the code that ran `cleans` (0: not recorded)
 
   nlohmann::json to_json() const;
   static Recipe from_json(const nlohmann::json& j);

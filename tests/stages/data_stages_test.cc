@@ -16,6 +16,8 @@
 #include "stages/image/dataset.h"
 #include "stages/image/recipe.h"
 #include "stages/ingest.h"
+#include "stages/model_io.h"
+#include "stages/preprocess.h"
 #include "stages/split.h"
 #include "tests/stages/data_fixture.h"
 
@@ -288,6 +290,7 @@ TEST_CASE("clean: per-class inversions, duplicates across classes, the record gr
   REQUIRE(r.cleans.size() == 1);
   CHECK(r.cleans[0].height == 16);
   CHECK(r.decode == image::DecodeMode::kGray);
+  CHECK(r.clean_version == image::kCleanVersion);
   // Every output has light ink on a dark background.
   for (size_t i = 0; i < v.size(); ++i) CHECK(v.pixels(i)[0] < 30);
 }
@@ -461,4 +464,27 @@ TEST_CASE("augment offline: a fixed rotation list expands the set, labels never 
   CHECK(std::equal(a.pixels(0), a.pixels(0) + 40 * 40, src.pixels(0)));  // the original comes first
   CHECK_FALSE(std::equal(a.pixels(1), a.pixels(1) + 40 * 40, src.pixels(0)));
   CHECK(a.path(1) == src.path(0) + "#aug1");
+}
+
+TEST_CASE("evaluate and predict are told when the model's images came from another clean version", "[data][clean]") {
+  ModelInfo model;
+  CHECK(preprocess_mismatch(model) == "");  // no record
+  image::Recipe recipe;
+  recipe.decode = image::DecodeMode::kGray;
+  model.preprocess = recipe.to_json();
+  CHECK(preprocess_mismatch(model) == "");  // decoding only: no clean ran
+  recipe.cleans.push_back(image::CleanOptions());
+  recipe.clean_version = image::kCleanVersion;
+  model.preprocess = recipe.to_json();
+  CHECK(preprocess_mismatch(model) == "");
+  recipe.clean_version = 3;
+  model.preprocess = recipe.to_json();
+  CHECK(preprocess_mismatch(model) ==
+        "the model's training images came from clean version 3, new images from clean version 4: they may differ "
+        "slightly (run the pipeline again to retrain)");
+  recipe.clean_version = 0;  // a record from before versions were kept
+  model.preprocess = recipe.to_json();
+  CHECK(preprocess_mismatch(model) ==
+        "the model's training images came from a clean older than version 4, new images from clean version 4: they "
+        "may differ slightly (run the pipeline again to retrain)");
 }
