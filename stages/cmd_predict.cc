@@ -21,13 +21,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 int cmd_predict(const Args& args) {
   std::string format = args.choice("format", {"csv", "json"});
   int threads = command_threads(args.get_int("threads", 0));
@@ -50,17 +43,16 @@ int cmd_predict(const Args& args) {
   const auto& classes = model->classes();
   k = std::min<int>(k, static_cast<int>(classes.size()));
   json out = json::array();
-  std::string csv = "path,rank,class,p\n";
+  Table csv({"path", "rank", "class", "p"});
   for (size_t i = 0; i < images.data.samples.size(); ++i) {
     json top = top_classes(&probs[i * classes.size()], classes, k);
     const std::string& path = images.data.samples[i].path;
     for (size_t r = 0; r < top.size(); ++r)
-      csv += csv_cell(path) + "," + std::to_string(r + 1) + "," + csv_cell(top[r]["class"].get<std::string>()) +
-             "," + fixed(top[r]["p"].get<double>(), 6) + "\n";
+      csv.add({path, std::to_string(r + 1), top[r]["class"].get<std::string>(), fixed(top[r]["p"].get<double>(), 6)});
     out.push_back({{"path", path}, {"top", std::move(top)}});
   }
   if (format == "json") std::printf("%s\n", out.dump(2).c_str());
-  else std::fputs(csv.c_str(), stdout);
+  else std::fputs(csv.csv().c_str(), stdout);
   return 0;
 }
 
