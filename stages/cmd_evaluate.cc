@@ -32,6 +32,29 @@ int command_threads(int requested) {
   return cores > 0 ? static_cast<int>(cores) : 1;
 }
 
+TrainedRun open_trained_run(const Args& args, int threads) {
+  TrainedRun t;
+  t.store = Store::open_existing(args.results_dir());
+  t.run = t.store->find_run(args.positional()[0]);
+  t.model = TrainedModel::load(trained_model_dir(*t.store, t.run), threads);
+  return t;
+}
+
+NewImages read_new_images(const std::string& input, const TrainedModel& model, bool labelled, int threads) {
+  std::string mismatch = preprocess_mismatch(model.info());
+  if (!mismatch.empty()) std::fprintf(stderr, "pipe: warning: %s\n", mismatch.c_str());
+  NewImages images = labelled ? read_labelled_images(input, model.info(), threads)
+                              : read_unlabelled_images(input, model.info(), threads);
+  for (const auto& [path, reason] : images.skipped)
+    std::fprintf(stderr, "pipe: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
+  if (images.data.samples.empty())
+    throw Error("no image could be read")
+        .at(input)
+        .hint(labelled ? "a folder DIR/<class>/<file>, a CSV manifest (path,label) or an IDX images file"
+                       : "an image file, a folder of images or a CSV manifest with a `path` column");
+  return images;
+}
+
 namespace {
 
 json or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
@@ -39,17 +62,9 @@ json or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 int cmd_evaluate(const Args& args) {
   std::string format = args.choice("format", {"table", "json"});
   int threads = command_threads(args.get_int("threads", 0));
-  auto store = Store::open_existing(args.results_dir());
-  RunRecord run = store->find_run(args.positional()[0]);
-  auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
+  auto [store, run, model] = open_trained_run(args, threads);
   const std::string& input = args.positional()[1];
-  std::string mismatch = preprocess_mismatch(model->info());
-  if (!mismatch.empty()) std::fprintf(stderr, "pipe: warning: %s\n", mismatch.c_str());
-  NewImages images = read_labelled_images(input, model->info(), threads);
-  for (const auto& [path, reason] : images.skipped)
-    std::fprintf(stderr, "pipe: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
-  if (images.data.samples.empty())
-    throw Error("no image could be used").at(input).hint("a folder DIR/<class>/<file>, a CSV manifest or an IDX file");
+  NewImages images = read_new_images(input, *model, true, threads);
 
   std::vector<float> probs;
   DatasetSource source(images.data);

@@ -26,16 +26,8 @@ int cmd_predict(const Args& args) {
   int threads = command_threads(args.get_int("threads", 0));
   int k = args.get_int("top-k", 5);
   if (k < 1) throw ConfigError("must be at least 1").at("--top-k");
-  auto store = Store::open_existing(args.results_dir());
-  RunRecord run = store->find_run(args.positional()[0]);
-  auto model = TrainedModel::load(trained_model_dir(*store, run), threads);
-  const std::string& input = args.positional()[1];
-  std::string mismatch = preprocess_mismatch(model->info());
-  if (!mismatch.empty()) std::fprintf(stderr, "pipe: warning: %s\n", mismatch.c_str());
-  NewImages images = read_unlabelled_images(input, model->info(), threads);
-  for (const auto& [path, reason] : images.skipped)
-    std::fprintf(stderr, "pipe: warning: cannot read %s: %s\n", path.c_str(), reason.c_str());
-  if (images.data.samples.empty()) throw Error("no image could be read").at(input);
+  auto [store, run, model] = open_trained_run(args, threads);
+  NewImages images = read_new_images(args.positional()[1], *model, false, threads);
 
   std::vector<float> probs;
   DatasetSource source(images.data);
