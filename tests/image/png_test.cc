@@ -43,8 +43,9 @@ cv::Mat textured(int h, int w, int type, uint64_t seed) {
 
 // A PNG encoded here, row y with filter y % 5 and the stream split over two
 // IDAT chunks: OpenCV's encoder picks its filters itself and cannot write
-// gray+alpha.  Filtering follows the PNG specification, section 9.
-std::vector<uint8_t> handmade_png(const cv::Mat& m) {
+// gray+alpha.  Filtering follows the PNG specification, section 9.  The
+// header may declare another height than the data holds.
+std::vector<uint8_t> handmade_png(const cv::Mat& m, int declared_rows = -1) {
   const int bpp = m.channels();
   const size_t stride = static_cast<size_t>(m.cols) * bpp;
   std::vector<uint8_t> raw;
@@ -75,7 +76,7 @@ std::vector<uint8_t> handmade_png(const cv::Mat& m) {
     for (int k = 3; k >= 0; --k) out.push_back(static_cast<uint8_t>(crc >> (8 * k)));
   };
   std::vector<uint8_t> header;
-  for (uint32_t v : {static_cast<uint32_t>(m.cols), static_cast<uint32_t>(m.rows)})
+  for (uint32_t v : {static_cast<uint32_t>(m.cols), static_cast<uint32_t>(declared_rows < 0 ? m.rows : declared_rows)})
     for (int k = 3; k >= 0; --k) header.push_back(static_cast<uint8_t>(v >> (8 * k)));
   const uint8_t color[5] = {0, 0, 4, 2, 6};  // by channel count: gray, gray+alpha, RGB, RGBA
   header.insert(header.end(), {8, color[bpp], 0, 0, 0});
@@ -161,4 +162,15 @@ TEST_CASE("every row filter unfilters exactly for 1 to 4 channels and any width"
       REQUIRE(decode_png(bytes.data(), bytes.size(), &out, &error) == PngResult::kDecoded);
       CHECK(same(out, m));
     }
+}
+
+TEST_CASE("a PNG whose data is shorter than its header is corrupt; longer goes to OpenCV", "[png]") {
+  cv::Mat m = textured(20, 40, CV_8UC1, 7);
+  cv::Mat out;
+  std::string error;
+  std::vector<uint8_t> short_data = handmade_png(m, 21);
+  CHECK(decode_png(short_data.data(), short_data.size(), &out, &error) == PngResult::kCorrupt);
+  CHECK(error == "corrupt PNG (image data ends early)");
+  std::vector<uint8_t> long_data = handmade_png(m, 19);
+  CHECK(decode_png(long_data.data(), long_data.size(), &out, &error) == PngResult::kUnsupported);
 }
