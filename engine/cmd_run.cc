@@ -48,13 +48,18 @@ int cmd_run(const Args& args) {
   std::vector<RunSpec> runs = expand_runs(file, expand);
   std::vector<Graph> graphs;
   for (const auto& r : runs) graphs.push_back(Graph::build(r.pipeline, Registry::global()));
-  for (const auto& f : exec.force) {
-    if (f == "all") continue;
-    if (graphs.front().index_of(f) < 0) {
-      std::vector<std::string> ids;
-      for (const auto& s : graphs.front().stages()) ids.push_back(s.spec.id);
-      throw ConfigError("no stage '" + f + "'").at("--force").hint("stages: " + join(ids) + ", or all");
-    }
+  auto check_stage = [&](const std::string& id, const char* option, const char* also) {
+    if (graphs.front().index_of(id) >= 0) return;
+    std::vector<std::string> ids;
+    for (const auto& s : graphs.front().stages()) ids.push_back(s.spec.id);
+    throw ConfigError("no stage '" + id + "'").at(option).hint("stages: " + join(ids) + also);
+  };
+  for (const auto& f : exec.force)
+    if (f != "all") check_stage(f, "--force", ", or all");
+  if (args.has("until")) {
+    std::string until = args.get("until");
+    check_stage(until, "--until", "");
+    for (auto& g : graphs) g = Graph::build(g.upstream_of(until), Registry::global());
   }
 
   bool dry = args.flag("dry-run");
@@ -140,9 +145,9 @@ int cmd_graph(const Args& args) {
 void register_run_commands() {
   register_command({"run",
                     "FILE [--set KEY=VALUE]... [--variant NAME] [--point I] [--jobs N] [--threads N] "
-                    "[--dry-run] [--force STAGE|all]... [--name NAME] [--wait SECONDS]",
+                    "[--dry-run] [--force STAGE|all]... [--until STAGE] [--name NAME] [--wait SECONDS]",
                     "run a pipeline or every run of an experiment; unchanged stages come from the cache",
-                    {"set", "variant", "point", "jobs", "threads", "force", "name", "wait"},
+                    {"set", "variant", "point", "jobs", "threads", "force", "until", "name", "wait"},
                     {"dry-run"},
                     1,
                     1,

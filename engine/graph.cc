@@ -38,6 +38,23 @@ int Graph::index_of(const std::string& id) const {
   return -1;
 }
 
+PipelineSpec Graph::upstream_of(const std::string& id) const {
+  std::vector<bool> keep(stages_.size(), false);
+  std::vector<int> todo = {index_of(id)};
+  while (!todo.empty()) {
+    int i = todo.back();
+    todo.pop_back();
+    if (keep[i]) continue;
+    keep[i] = true;
+    for (int d : stages_[i].deps) todo.push_back(d);
+  }
+  PipelineSpec cut = pipeline_;
+  cut.stages.clear();
+  for (size_t i = 0; i < stages_.size(); ++i)
+    if (keep[i]) cut.stages.push_back(stages_[i].spec);
+  return cut;
+}
+
 Graph Graph::build(const PipelineSpec& pipeline, const Registry& registry) {
   Graph g;
   g.pipeline_ = pipeline;

@@ -40,6 +40,9 @@ class Graph {
   // among independent stages).
   const std::vector<int>& order() const { return order_; }
   int index_of(const std::string& id) const;
+  // The pipeline cut down to stage `id` and every stage it depends on, in
+  // file order (what `pipe run --until ID` runs).  `id` must exist.
+  PipelineSpec upstream_of(const std::string& id) const;
   // GraphViz dot of the stage DAG.
   std::string dot() const;
 

@@ -130,14 +130,18 @@ std::string samples_dataset_file(const std::string& target, const std::string& s
       for (const auto& s : stages) ids.push_back(s.first);
       throw ConfigError("no stage '" + choice.id + "' in " + display_path(target)).at("--stage").hint("stages: " + join(ids));
     }
+    auto not_run = [&] {
+      return ConfigError("stage '" + choice.id + "' has not run with the current settings of " + display_path(target))
+          .hint("run `pipe run " + display_path(target) + " --until " + choice.id +
+                "` first: it runs that stage and the ones it needs (or give a run: pipe samples RUN)");
+    };
+    if (!fs::exists(join_path(results_dir, "pipe.db"))) throw not_run();
     auto store = Store::open_existing(results_dir);
     RealDisk disk;
     Executor executor(*store, disk, Progress::null(), ExecOptions{});
     std::vector<PlannedStage> plan = executor.plan(graph, runs.front().name);
     const std::string& key = plan[index].key;
-    if (!store->has_result(key) || !fs::is_directory(store->artifact_dir(key)))
-      throw ConfigError("stage '" + choice.id + "' has not run with the current settings of " + display_path(target))
-          .hint("run `pipe run " + display_path(target) + "` first (or give a run: pipe samples RUN)");
+    if (!store->has_result(key) || !fs::is_directory(store->artifact_dir(key))) throw not_run();
     *title = runs.front().name + " / " + choice.id;
     return dataset_in(store->artifact_dir(key), choice.output, "'" + choice.id + "'");
   }

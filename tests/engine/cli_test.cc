@@ -243,6 +243,19 @@ TEST_CASE("option --force reruns a stage and its downstream", "[cli][force]") {
   CHECK(bad.err == "pipe: error: --force: no stage 'nope'\n  stages: src, a, f, s, or all\n");
 }
 
+TEST_CASE("option --until runs a stage and what it needs, nothing downstream", "[cli][until]") {
+  Project p;
+  CliResult first = p.pipe({"run", "p.yaml", "--until", "a"});
+  INFO(first.err);
+  REQUIRE(first.code == 0);
+  CHECK(p.statuses("demo") == std::vector<std::string>{"ran", "ran"});  // src, a
+  REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);
+  CHECK(p.statuses("demo") == std::vector<std::string>{"cached", "cached", "ran", "ran"});
+  CliResult bad = p.pipe({"run", "p.yaml", "--until", "nope"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err == "pipe: error: --until: no stage 'nope'\n  stages: src, a, f, s\n");
+}
+
 TEST_CASE("pipe gc drops what no run references", "[cli][gc]") {
   Project p;
   REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);

@@ -75,6 +75,23 @@ TEST_CASE("the example pipeline runs, comes from the cache, and shows its sample
   CHECK(wrong.err.find("augment") != std::string::npos);  // lists the run's stages
 }
 
+TEST_CASE("pipe samples FILE before anything ran points to pipe run --until", "[data][cli]") {
+  Folder f;
+  Result early = pipe_cmd(f, "samples " + kExample + " --stage clean --out " + f.path() + "/clean.png");
+  CHECK(early.code == 2);
+  CHECK(early.err.find("stage 'clean' has not run with the current settings of") != std::string::npos);
+  CHECK(early.err.find("--until clean` first") != std::string::npos);
+  Result data_only = pipe_cmd(f, "run " + kExample + " --until clean");
+  INFO(data_only.err);
+  REQUIRE(data_only.code == 0);
+  std::map<std::string, std::string> ran = statuses(f, "data_example");
+  CHECK(ran == std::map<std::string, std::string>{{"ingest", "ran"}, {"clean", "ran"}});
+  Result sheet = pipe_cmd(f, "samples " + kExample + " --stage clean --out " + f.path() + "/clean.png");
+  INFO(sheet.err);
+  CHECK(sheet.code == 0);
+  CHECK(fs::exists(f.path() + "/clean.png"));
+}
+
 TEST_CASE("a changed source file re-runs ingest and the stages after it", "[data][cli]") {
   Folder f;
   for (const char* rune : {"ar", "fe", "ur"}) {
