@@ -98,9 +98,7 @@ class ActivationLayer : public Layer {
     return activation_run(plan, in, act_, false);
   }
   std::string output_activation() const override { return act_.probability_name(); }
-  void drop_output_activation() override {
-    if (!output_activation().empty()) act_ = Activation{};
-  }
+  void drop_output_activation() override { act_.drop_if_probability(); }
 
  private:
   Activation act_;

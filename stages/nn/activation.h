@@ -31,6 +31,10 @@ struct Activation {
   // "softmax" or "sigmoid": this activation turns logits into probabilities, and
   // on a net's last layer the loss takes it over; "" otherwise.
   std::string probability_name() const;
+  // Becomes the identity when it is softmax or sigmoid (the loss applies it then).
+  void drop_if_probability() {
+    if (!probability_name().empty()) *this = Activation{};
+  }
   // Fusable as a post-op, backward from the output.
   bool fusable() const;
   dnnl::algorithm forward_alg() const;

@@ -13,9 +13,7 @@ WeightedLayer::WeightedLayer(const Options& o) {
 
 std::string WeightedLayer::output_activation() const { return act_.probability_name(); }
 
-void WeightedLayer::drop_output_activation() {
-  if (!output_activation().empty()) act_ = Activation{};
-}
+void WeightedLayer::drop_output_activation() { act_.drop_if_probability(); }
 
 void WeightedLayer::add_weight_and_bias(const Dims& w, double fan_in, double fan_out) {
   add_param(eng_, "weight", w, dnn::plain(w), {kernel_init_, fan_in, fan_out}, true);
