@@ -85,10 +85,10 @@ class Conv2d : public WeightedLayer {
   dnn::ConvGeometry geometry_;
 };
 
-class Conv2dRun : public WeightedRun<dnnl::convolution_forward, dnnl::convolution_backward_data,
+class Conv2dRun : public WeightedRun<Conv2d, dnnl::convolution_forward, dnnl::convolution_backward_data,
                                      dnnl::convolution_backward_weights> {
  public:
-  Conv2dRun(Conv2d& layer, Plan& plan, const Tensor& in) : WeightedRun(layer), conv_(layer) {
+  Conv2dRun(Conv2d& layer, Plan& plan, const Tensor& in) : WeightedRun(layer) {
     const int64_t n = plan.n();
     const Dims src_dims = with_batch(n, layer.in_shape);
     const Dims w_dims{layer.filters_, layer.channels_, layer.kernel_[0], layer.kernel_[1]};
@@ -103,7 +103,7 @@ class Conv2dRun : public WeightedRun<dnnl::convolution_forward, dnnl::convolutio
 
   dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) override {
     const auto& eng = plan.engine();
-    const Conv2d& l = conv_;
+    const Conv2d& l = layer_;
     const dnnl::memory d = activation_backward(plan, diff);
     const Dims w_dims = dnn::dims_of(pd_.weights_desc());
     const Dims dst_dims = dnn::dims_of(pd_.dst_desc());
@@ -119,9 +119,6 @@ class Conv2dRun : public WeightedRun<dnnl::convolution_forward, dnnl::convolutio
                                                  dnn::any(dst_dims), l.geometry_, pd_),
                          d);
   }
-
- private:
-  Conv2d& conv_;
 };
 
 std::unique_ptr<LayerRun> Conv2d::forward(Plan& plan, const Tensor& in) {

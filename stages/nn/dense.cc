@@ -30,10 +30,10 @@ class Dense : public WeightedLayer {
   int64_t units_ = 0, inputs_ = 0;
 };
 
-class DenseRun : public WeightedRun<dnnl::inner_product_forward, dnnl::inner_product_backward_data,
+class DenseRun : public WeightedRun<Dense, dnnl::inner_product_forward, dnnl::inner_product_backward_data,
                                     dnnl::inner_product_backward_weights> {
  public:
-  DenseRun(Dense& layer, Plan& plan, const Tensor& in) : WeightedRun(layer), dense_(layer) {
+  DenseRun(Dense& layer, Plan& plan, const Tensor& in) : WeightedRun(layer) {
     const int64_t n = plan.n();
     pd_ = dnn::dense_forward(plan.engine(), plan.has_backward(), dnn::any({n, layer.inputs_}),
                              dnn::any({layer.units_, layer.inputs_}),
@@ -44,7 +44,7 @@ class DenseRun : public WeightedRun<dnnl::inner_product_forward, dnnl::inner_pro
 
   dnnl::memory backward(Plan& plan, const dnnl::memory& diff, bool need_input_grad) override {
     const auto& eng = plan.engine();
-    const Dense& l = dense_;
+    const Dense& l = layer_;
     const dnnl::memory d = activation_backward(plan, diff);
     const Dims w_dims{l.units_, l.inputs_};
     if (l.weight_grads(plan))
@@ -57,9 +57,6 @@ class DenseRun : public WeightedRun<dnnl::inner_product_forward, dnnl::inner_pro
         plan, dnn::dense_backward_data(eng, dnn::any(dnn::dims_of(pd_.src_desc())), dnn::any(w_dims), pd_.dst_desc(), pd_),
         d);
   }
-
- private:
-  Dense& dense_;
 };
 
 std::unique_ptr<LayerRun> Dense::forward(Plan& plan, const Tensor& in) {

@@ -36,10 +36,11 @@ std::vector<std::string> weighted_keys();
 // The forward primitive's attributes: the activation as a post-op when it fuses.
 dnnl::primitive_attr fused_activation_attr(const Activation& act);
 
-// A WeightedLayer's steps in one plan.  A subclass builds pd_ and calls
-// add_forward(); its backward() builds the backward descriptors and calls
-// activation_backward(), add_weight_grads() and add_data_grad().
-template <class Forward, class BackwardData, class BackwardWeights>
+// A WeightedLayer's steps in one plan (LayerT: the layer class, derived from
+// WeightedLayer).  A subclass builds pd_ and calls add_forward(); its
+// backward() builds the backward descriptors and calls activation_backward(),
+// add_weight_grads() and add_data_grad().
+template <class LayerT, class Forward, class BackwardData, class BackwardWeights>
 class WeightedRun : public LayerRun {
  public:
   const Activation* foldable_activation() const override {
@@ -48,7 +49,7 @@ class WeightedRun : public LayerRun {
   void skip_activation_backward() override { skip_act_ = true; }
 
  protected:
-  explicit WeightedRun(WeightedLayer& layer) : layer_(layer) {}
+  explicit WeightedRun(LayerT& layer) : layer_(layer) {}
 
   // Appends the forward primitive of pd_ on `in`, then the activation; sets out.
   void add_forward(Plan& plan, const dnnl::memory& in) {
@@ -98,7 +99,7 @@ class WeightedRun : public LayerRun {
     return diff_src;
   }
 
-  WeightedLayer& layer_;
+  LayerT& layer_;
   typename Forward::primitive_desc pd_;
   dnnl::memory src_, dst_;
 
