@@ -27,7 +27,34 @@ std::string short_key(const std::string& key) { return key.substr(0, 12); }
 
 // ---- building the comparison ------------------------------------------------
 
+// A mapping parameter left unset (null) in one run and given keys in another
+// compares key by key: the unset run gets each of those keys as null, at its
+// default, instead of one row for the mapping and one per key.
+void expand_unset_mappings(std::vector<CompareRun>& runs) {
+  std::set<std::string> nested;
+  for (const auto& r : runs)
+    for (const auto& [k, v] : r.params) nested.insert(k);
+  for (auto& r : runs) {
+    std::vector<std::string> unset;
+    for (const auto& [k, v] : r.params)
+      if (v == "null") unset.push_back(k);
+    for (const auto& parent : unset) {
+      const std::string prefix = parent + ".";
+      bool expanded = false;
+      for (auto it = nested.lower_bound(prefix); it != nested.end() && it->compare(0, prefix.size(), prefix) == 0;
+           ++it) {
+        if (r.params.count(*it)) continue;
+        r.params[*it] = "null";
+        if (r.default_params.count(parent)) r.default_params.insert(*it);
+        expanded = true;
+      }
+      if (expanded) r.params.erase(parent), r.default_params.erase(parent);
+    }
+  }
+}
+
 void compare_params(Comparison& c, const CompareOptions& o) {
+  expand_unset_mappings(c.runs);
   std::set<std::string> names;
   for (const auto& r : c.runs)
     for (const auto& [k, v] : r.params) names.insert(k);

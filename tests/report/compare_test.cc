@@ -216,3 +216,18 @@ TEST_CASE("compare: mean and std over the seeds of a variant", "[compare]") {
   CHECK(csv.rfind("section,name,exp/cnn/seed1", 0) == 0);
   CHECK(csv.find("\nmetric,accuracy,0.95,0.9,0.85,0.75,") != std::string::npos);
 }
+
+TEST_CASE("compare: a mapping unset in one run compares key by key with one that sets it", "[compare]") {
+  auto a = make_run("A", "k1", {0}, {{"train.loss", "null"}, {"train.epochs", "10"}});
+  auto b = make_run("B", "k1", {1}, {{"train.loss.label_smoothing", "0.1"}, {"train.loss.class_weights", "null"},
+                                    {"train.epochs", "10"}});
+  a.default_params = {"train.loss", "train.epochs"};
+  b.default_params = {"train.loss.class_weights", "train.epochs"};
+  Comparison c = compare_runs({a, b});
+  CHECK(c.param_names ==
+        std::vector<std::string>{"train.loss.label_smoothing", "train.epochs", "train.loss.class_weights"});
+  CHECK(c.param_differs == std::vector<bool>{true, false, false});
+  CHECK(c.param_at_default == std::vector<bool>{false, true, true});
+  CHECK(c.runs[0].params.at("train.loss.label_smoothing") == "null");
+  CHECK(c.runs[0].params.count("train.loss") == 0);
+}
