@@ -24,12 +24,6 @@ std::string require_file(const std::string& file) {
   return file;
 }
 
-int default_threads() {
-  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
-  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
-  return cores > 0 ? static_cast<int>(cores) : 1;
-}
-
 int cmd_run(const Args& args) {
   std::string file = require_file(args.positional()[0]);
   ExpandOptions expand;

@@ -1,6 +1,7 @@
 #include "engine/posix.h"  // first: see posix.h
 #include "engine/environment.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -21,6 +22,13 @@ std::vector<ThreadHook>& thread_hooks() {
 
 void add_env_provider(EnvProvider provider) { providers().push_back(std::move(provider)); }
 void add_thread_hook(ThreadHook hook) { thread_hooks().push_back(std::move(hook)); }
+
+int default_threads() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return cores > 0 ? static_cast<int>(cores) : 1;
+}
+
 void apply_threads(int threads) {
   for (auto& h : thread_hooks()) h(threads);
 }

@@ -21,4 +21,7 @@ using ThreadHook = std::function<void(int threads)>;
 void add_thread_hook(ThreadHook hook);
 void apply_threads(int threads);
 
+// The thread count when --threads is not given: OMP_NUM_THREADS, else the cores.
+int default_threads();
+
 }  // namespace pipe

@@ -119,11 +119,14 @@ Store::Store(const std::string& results_dir) : dir_(results_dir) {
   }
 }
 
+bool Store::exists(const std::string& results_dir) {
+  return std::filesystem::exists(join_path(results_dir, "pipe.db"));
+}
+
 std::unique_ptr<Store> Store::open_existing(const std::string& results_dir) {
-  std::string db = join_path(results_dir, "pipe.db");
-  if (!std::filesystem::exists(db))
+  if (!exists(results_dir))
     throw ConfigError("no results database here")
-        .at(display_path(db))
+        .at(display_path(join_path(results_dir, "pipe.db")))
         .hint("run `pipe run FILE` first, or point --results / PIPE_RESULTS at a results folder");
   auto store = std::make_unique<Store>(results_dir);
   store->mark_interrupted();

@@ -87,6 +87,8 @@ class Store : public HashCache {
   // existing results_dir/pipe.db, or throws a ConfigError saying there is
   // none, and marks runs whose process is gone as interrupted.
   static std::unique_ptr<Store> open_existing(const std::string& results_dir);
+  // Whether results_dir holds a results database.
+  static bool exists(const std::string& results_dir);
 
   const std::string& results_dir() const { return dir_; }
   std::string artifact_dir(const std::string& key) const;

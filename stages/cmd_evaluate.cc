@@ -6,12 +6,11 @@
 //       {"run","n","skipped","accuracy","loss","macro_f1",
 //        "per_class":[{"class","precision","recall","f1","support"}],
 //        "confusion":{"classes":[...],"matrix":[[...]]}}
-#include "engine/posix.h"  // first: see posix.h
-
+#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 #include "engine/cli.h"
+#include "engine/environment.h"
 #include "engine/error.h"
 #include "engine/paths.h"
 #include "engine/store.h"
@@ -26,10 +25,7 @@ namespace pipe {
 using json = nlohmann::json;
 
 int command_threads(int requested) {
-  if (requested > 0) return requested;
-  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
-  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
-  return cores > 0 ? static_cast<int>(cores) : 1;
+  return requested > 0 ? requested : default_threads();
 }
 
 TrainedRun open_trained_run(const Args& args, int threads) {

@@ -135,7 +135,7 @@ std::string samples_dataset_file(const std::string& target, const std::string& s
           .hint("run `pipe run " + display_path(target) + " --until " + choice.id +
                 "` first: it runs that stage and the ones it needs (or give a run: pipe samples RUN)");
     };
-    if (!fs::exists(join_path(results_dir, "pipe.db"))) throw not_run();
+    if (!Store::exists(results_dir)) throw not_run();
     auto store = Store::open_existing(results_dir);
     RealDisk disk;
     Executor executor(*store, disk, Progress::null(), ExecOptions{});
