@@ -330,12 +330,23 @@ void draw_pen(cv::Mat& canvas, const std::vector<cv::Point2f>& centres, double w
   }
 }
 
-cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold) {
+namespace {
+
+// A black image of `size` with the pen `width` wide drawn through the centres
+// of the skeleton pixels.
+cv::Mat pen_along(const std::vector<cv::Point>& skeleton, cv::Size size, double width) {
   std::vector<cv::Point2f> centres;
-  for (const auto& p : skeleton_points(gray, threshold)) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
-  cv::Mat out = cv::Mat::zeros(gray.size(), CV_8UC1);
+  centres.reserve(skeleton.size());
+  for (const auto& p : skeleton) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
+  cv::Mat out = cv::Mat::zeros(size, CV_8UC1);
   draw_pen(out, centres, width);
   return out;
+}
+
+}  // namespace
+
+cv::Mat redraw_strokes(const cv::Mat& gray, double width, int threshold) {
+  return pen_along(skeleton_points(gray, threshold), gray.size(), width);
 }
 
 cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
@@ -347,7 +358,6 @@ cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
   // mask Otsu's threshold picks the 255s, as 127 does).
   cv::Mat skeleton;
   double measured = measure_stroke(mask, 127, &skeleton);
-  // A disc of radius r changes the width by 2r.
   // A disc of radius r changes the width by 2r.  A fractional radius blends
   // the two whole ones, so the mean width lands on the target rather than
   // on the nearest whole step.
@@ -368,10 +378,7 @@ cv::Mat set_stroke_width(const cv::Mat& gray, double width, int threshold) {
   else if (fraction > 15.0 / 16) out = by_disc(whole + 1);
   else cv::addWeighted(by_disc(whole), 1 - fraction, by_disc(whole + 1), fraction, 0, out);
   if (thicken) return out;
-  std::vector<cv::Point2f> centres;
-  for (const auto& p : points_of(skeleton)) centres.emplace_back(p.x + 0.5f, p.y + 0.5f);
-  cv::Mat pen = cv::Mat::zeros(mask.size(), CV_8UC1);
-  draw_pen(pen, centres, width);
+  cv::Mat pen = pen_along(points_of(skeleton), mask.size(), width);
   cv::threshold(pen, pen, 127, 255, cv::THRESH_BINARY);
   cv::max(out, pen, out);
   return out;
