@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # Two cores: tests and runs use both through OpenMP/oneDNN, never more.
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: all setup build run test bench clean
+.PHONY: all setup build run test test-slurm bench clean
 
 all: build
 
@@ -22,6 +22,12 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
+
+# Starts a one-node Slurm cluster on this machine (as root), runs the tests that
+# need one, and stops it.
+test-slurm: build
+	tests/slurm/cluster.sh start
+	SLURM_CONF=$$(tests/slurm/cluster.sh conf) $(BUILD)/slurm_tests; rc=$$?; tests/slurm/cluster.sh stop; exit $$rc
 
 bench:
 	@scripts/setup.sh --bench

@@ -29,7 +29,10 @@ std::vector<std::string> split(const std::string& s, char sep) {
 // What a client said on failure, as one message: its own error lines.
 std::string client_message(const std::string& program, const CommandResult& r) {
   if (r.timed_out) return program + " did not answer in time";
-  std::string text = trim(r.err.empty() ? r.out : r.err);
+  // One line: the client's lines joined ("sbatch: error: ...; allocation failure: ...").
+  std::string text;
+  for (const auto& line : split(trim(r.err.empty() ? r.out : r.err), '\n'))
+    if (!trim(line).empty()) text += (text.empty() ? "" : "; ") + trim(line);
   if (text.empty()) text = program + " exited with code " + std::to_string(r.exit_code);
   return text;
 }

@@ -4,7 +4,7 @@
 #   tests/slurm/cluster.sh start    installs slurm-wlm and munge when missing (as root),
 #                                   starts munged, slurmctld and slurmd, waits for the node
 #   tests/slurm/cluster.sh stop     stops them by their PIDs
-#   tests/slurm/cluster.sh env      prints `export SLURM_CONF=...` for clients and jobs
+#   tests/slurm/cluster.sh conf     prints the configuration file clients and jobs need in SLURM_CONF
 #
 # Everything lives in PIPE_SLURM_STATE (default /tmp/pipe-slurm): the configuration made
 # from tests/slurm/slurm.conf.in, munge's key and socket, the daemons' logs and PIDs.
@@ -86,6 +86,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  env) echo "export SLURM_CONF=$conf" ;;
-  *) echo "usage: tests/slurm/cluster.sh start|stop|env" >&2; exit 2 ;;
+  conf) echo "$conf" ;;
+  *) echo "usage: tests/slurm/cluster.sh start|stop|conf" >&2; exit 2 ;;
 esac
