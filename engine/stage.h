@@ -33,6 +33,12 @@ struct InputRef {
   std::string key;
 };
 
+// Whether an input edge at JSON pointer `input_param` ("/data", "/models/1")
+// belongs to the parameter named `param` ("data", "models").
+inline bool input_param_matches(const std::string& input_param, const std::string& param) {
+  return input_param == "/" + param || input_param.rfind("/" + param + "/", 0) == 0;
+}
+
 struct RunInfo {
   std::string id;
   std::string name;
