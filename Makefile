@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # Two cores: tests and runs use both through OpenMP/oneDNN, never more.
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: all setup build run test test-slurm bench clean
+.PHONY: all setup build run test test-slurm bench install clean
 
 all: build
 
@@ -33,6 +33,12 @@ bench:
 	@scripts/setup.sh --bench
 	@$(MAKE) --no-print-directory build
 	bench/run.sh $(BUILD)
+
+# Installs pipe under PREFIX (default /usr/local): a cluster puts it on a prefix
+# every node mounts, so jobs run the same pipe as the driver.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)
