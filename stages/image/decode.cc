@@ -340,11 +340,36 @@ Decoded decode_checked(const uint8_t* data, size_t size, DecodeMode mode, int ma
 
 namespace {
 
+// OpenCV's message on one line ("> " continuation lines joined), and the
+// bare name of the function that raised it (no namespace, template or
+// parameter list).
+std::string opencv_reason(const cv::Exception& e) {
+  std::string text;
+  for (size_t i = 0; i < e.err.size(); ++i) {
+    char c = e.err[i];
+    if (c == '\n' || (c == '>' && (i == 0 || e.err[i - 1] == '\n'))) c = ' ';
+    if (c == ' ' && (text.empty() || text.back() == ' ')) continue;
+    text += c;
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  std::string func = e.func.substr(0, e.func.find('('));
+  std::string bare;
+  int depth = 0;
+  for (char c : func) {
+    depth += c == '<';
+    if (depth == 0) bare += c;
+    depth -= c == '>' && depth > 0;
+  }
+  size_t colon = bare.rfind("::");
+  if (colon != std::string::npos) bare = bare.substr(colon + 2);
+  return "OpenCV: " + text + (bare.empty() ? "" : " in " + bare);
+}
+
 std::string describe_current_exception() {
   try {
     throw;
   } catch (const cv::Exception& e) {
-    return "OpenCV: " + e.err + " in " + e.func;
+    return opencv_reason(e);
   } catch (const std::bad_alloc&) {
     return "out of memory";
   } catch (const Error& e) {
