@@ -172,6 +172,27 @@ bool peek_webp(const uint8_t* d, size_t n, uint64_t* width, uint64_t* height) {
   return false;
 }
 
+// Width and height of a classic TIFF: tags 256 and 257 of the first IFD.
+bool peek_tiff(const uint8_t* d, size_t n, uint64_t* width, uint64_t* height) {
+  const bool little = d[0] == 'I';
+  auto u16 = [&](size_t at) { return little ? le16(d + at) : be16(d + at); };
+  auto u32 = [&](size_t at) { return little ? le32(d + at) : be32(d + at); };
+  if (n < 8) return false;
+  size_t ifd = u32(4);
+  if (ifd > n - 2) return false;
+  size_t entries = u16(ifd);
+  int found = 0;
+  for (size_t k = 0; k < entries && ifd + 2 + 12 * (k + 1) <= n; ++k) {
+    size_t e = ifd + 2 + 12 * k;
+    uint32_t tag = u16(e), type = u16(e + 2);
+    if (tag != 256 && tag != 257) continue;
+    if (type != 3 && type != 4) return false;  // SHORT or LONG only
+    (tag == 256 ? *width : *height) = type == 3 ? u16(e + 8) : u32(e + 8);
+    ++found;
+  }
+  return found == 2;
+}
+
 }  // namespace
 
 bool peek_image_size(const uint8_t* d, size_t n, uint64_t* width, uint64_t* height) {
@@ -195,6 +216,7 @@ bool peek_image_size(const uint8_t* d, size_t n, uint64_t* width, uint64_t* heig
   }
   if (f == Format::kPnm) return peek_pnm(d, n, width, height);
   if (f == Format::kWebp) return peek_webp(d, n, width, height);
+  if (f == Format::kTiff) return peek_tiff(d, n, width, height);
   if (f == Format::kJpeg) {
     size_t i = 2;
     while (i + 4 <= n) {

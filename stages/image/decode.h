@@ -6,12 +6,13 @@
 // 16-bit images are scaled to 8 bits; colour comes out RGB (RGBA with alpha).
 //
 // Untrusted bytes: decode_image never throws and never prints.  The size is
-// read from the header (PNG, JPEG, BMP, PNM, WebP) and checked against
+// read from the header (PNG, JPEG, BMP, PNM, WebP, TIFF) and checked against
 // `max_pixels` before any pixel buffer exists; the decoders' own messages
 // (libjpeg's, OpenCV's) are captured into the reason, never written to
-// stderr.  For TIFF, whose size needs a full parse, OpenCV's own limit
-// (OPENCV_IO_MAX_IMAGE_PIXELS, read once when the program starts; 2^30 by
-// default) is the backstop.
+// stderr.  Where a header cannot be read (BigTIFF, an odd TIFF), OpenCV's
+// own limit is the backstop: OPENCV_IO_MAX_IMAGE_PIXELS (and _WIDTH,
+// _HEIGHT), read from the environment once when the program starts
+// (setting it later has no effect); 2^30 pixels by default.
 #pragma once
 
 #include <cstdint>
@@ -59,7 +60,7 @@ std::string too_large_reason(uint64_t width, uint64_t height, uint64_t max_pixel
 // 44096 × 64 image to 128) keeps one pixel.
 cv::Mat shrink_to_fit(const cv::Mat& img, int max_side);
 
-// Width and height from a PNG, JPEG, BMP, PNM or WebP header without
+// Width and height from a PNG, JPEG, BMP, PNM, WebP or TIFF header without
 // decoding; false if unknown.
 bool peek_image_size(const uint8_t* data, size_t size, uint64_t* width, uint64_t* height);
 

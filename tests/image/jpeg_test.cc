@@ -183,9 +183,9 @@ TEST_CASE("a 30000 x 30000 PNG bomb is refused from its header", "[decode][limit
         "image too large (250 × 250 pixels; max_pixels is 62499)");
 }
 
-TEST_CASE("the pixel limit holds for JPEG, BMP, PNM and WebP headers too", "[decode][limits]") {
+TEST_CASE("the pixel limit holds for JPEG, BMP, PNM, WebP and TIFF headers too", "[decode][limits]") {
   cv::Mat m(30, 40, CV_8UC3, cv::Scalar(1, 2, 3));
-  for (const char* ext : {".jpg", ".bmp", ".ppm", ".webp"}) {
+  for (const char* ext : {".jpg", ".bmp", ".ppm", ".webp", ".tiff"}) {
     std::vector<uint8_t> b;
     REQUIRE(cv::imencode(ext, m, b));
     uint64_t w = 0, h = 0;
