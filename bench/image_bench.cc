@@ -6,7 +6,16 @@
 //   bench ingest_clean pipe <v> img/s reference <r> img/s speedup <pipe÷reference>
 //   bench ingest_clean_nostroke ...   (the same without stroke normalisation)
 //
-// image_bench [--data DIR] [--threads N] [--repeat R] [--out DIR]
+// Case png_decode: every vendored PNG (under --png-data, default data/) read
+// into memory, then decoded on one thread by pipe's PNG decoder
+// (stages/image/png.cc), by libspng (its CRC checks on, the zlib Adler-32
+// off as in pipe's decoder; the default with the Adler-32 is on stderr) and
+// by OpenCV's imdecode (libpng), all to the stored channels.  Prints
+//   bench png_decode pipe <v> img/s reference <libspng> img/s speedup <pipe÷libspng>
+//   bench png_decode_opencv pipe <v> img/s reference <imdecode> img/s speedup <pipe÷imdecode>
+//
+// image_bench [CASE ...] [--data DIR] [--png-data DIR] [--threads N] [--repeat R] [--out DIR]
+//   CASE     ingest_clean | png_decode (default: both)
 //   DIR      the multiscript folder (default data/multiscript)
 //   N        threads for both sides (default 2)
 //   R        measurements per side, alternating; the best of each is kept (default 3)
@@ -22,7 +31,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -35,6 +46,9 @@
 #include "stages/image/dataset.h"
 #include "stages/image/ingest.h"
 #include "stages/image/parallel.h"
+#include "stages/image/png.h"
+
+#include <spng.h>
 
 namespace fs = std::filesystem;
 using namespace pipe::image;
@@ -109,10 +123,80 @@ double run_reference(const std::string& data, int threads, size_t* count) {
   return *count / total;
 }
 
+// Decodes every PNG in `files` with `decode`; returns images/s and checks
+// that each one decoded.
+template <typename Decode>
+double decode_rate(const std::vector<std::string>& files, Decode decode, const char* name) {
+  auto t0 = std::chrono::steady_clock::now();
+  size_t failed = 0;
+  for (const auto& bytes : files)
+    if (!decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) ++failed;
+  double s = seconds_since(t0);
+  if (failed) std::fprintf(stderr, "image_bench: %s failed on %zu PNGs\n", name, failed);
+  return files.size() / s;
+}
+
+bool spng_decode(const uint8_t* d, size_t n, bool check_adler) {
+  spng_ctx* ctx = spng_ctx_new(check_adler ? 0 : SPNG_CTX_IGNORE_ADLER32);
+  spng_set_png_buffer(ctx, d, n);
+  size_t size = 0;
+  bool ok = spng_decoded_image_size(ctx, SPNG_FMT_PNG, &size) == 0;
+  thread_local std::vector<uint8_t> out;
+  out.resize(size);
+  ok = ok && spng_decode_image(ctx, out.data(), size, SPNG_FMT_PNG, 0) == 0;
+  spng_ctx_free(ctx);
+  return ok;
+}
+
+int run_png_decode(const std::string& root, int repeat) {
+  std::vector<std::string> paths;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.path().extension() == ".png") paths.push_back(e.path().string());
+  std::sort(paths.begin(), paths.end());
+  if (paths.empty()) {
+    std::fprintf(stderr, "image_bench: no PNG under %s\n", root.c_str());
+    return 2;
+  }
+  std::vector<std::string> files;
+  size_t bytes = 0;
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    files.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    bytes += files.back().size();
+  }
+  double best_pipe = 0, best_spng = 0, best_spng_adler = 0, best_cv = 0;
+  for (int r = 0; r < std::max(1, repeat); ++r) {
+    best_pipe = std::max(best_pipe, decode_rate(files, [](const uint8_t* d, size_t n) {
+      cv::Mat m;
+      std::string error;
+      return decode_png(d, n, &m, &error) == PngResult::kDecoded;
+    }, "pipe"));
+    best_spng = std::max(best_spng, decode_rate(files, [](const uint8_t* d, size_t n) {
+      return spng_decode(d, n, false);
+    }, "libspng"));
+    best_spng_adler = std::max(best_spng_adler, decode_rate(files, [](const uint8_t* d, size_t n) {
+      return spng_decode(d, n, true);
+    }, "libspng (Adler-32)"));
+    best_cv = std::max(best_cv, decode_rate(files, [](const uint8_t* d, size_t n) {
+      return !cv::imdecode(cv::Mat(1, static_cast<int>(n), CV_8U, const_cast<uint8_t*>(d)), cv::IMREAD_UNCHANGED).empty();
+    }, "imdecode"));
+  }
+  std::fprintf(stderr,
+               "image_bench: %zu PNGs (%.1f MB) under %s, one thread, best of %d: pipe %.0f img/s, libspng %.0f img/s "
+               "(%.0f with its Adler-32 check), imdecode %.0f img/s\n",
+               files.size(), bytes / 1e6, root.c_str(), repeat, best_pipe, best_spng, best_spng_adler, best_cv);
+  std::printf("bench png_decode pipe %.0f img/s reference %.0f img/s speedup %.2f\n", best_pipe, best_spng,
+              best_pipe / best_spng);
+  std::printf("bench png_decode_opencv pipe %.0f img/s reference %.0f img/s speedup %.2f\n", best_pipe, best_cv,
+              best_pipe / best_cv);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data = "data/multiscript", out, only;
+  std::string data = "data/multiscript", png_data = "data", out, only;
+  std::vector<std::string> cases;
   int threads = 2, repeat = 3;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -123,15 +207,30 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--data") data = value();
+    if (a == "ingest_clean" || a == "png_decode") cases.push_back(a);
+    else if (a == "--data") data = value();
+    else if (a == "--png-data") png_data = value();
     else if (a == "--threads") threads = std::atoi(value().c_str());
     else if (a == "--repeat") repeat = std::atoi(value().c_str());
     else if (a == "--out") out = value();
     else if (a == "--only") only = value();
     else {
-      std::fprintf(stderr, "usage: image_bench [--data DIR] [--threads N] [--repeat R] [--out DIR] [--only pipe|reference]\n");
+      std::fprintf(stderr,
+                   "usage: image_bench [ingest_clean] [png_decode] [--data DIR] [--png-data DIR] [--threads N] "
+                   "[--repeat R] [--out DIR] [--only pipe|reference]\n");
       return 2;
     }
+  }
+  auto wanted = [&](const char* c) { return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end(); };
+  cv::setNumThreads(1);  // each side parallelises over images itself
+  if (wanted("png_decode")) {
+    if (!fs::is_directory(png_data)) {
+      std::fprintf(stderr, "image_bench: no folder %s (run from the repository root or pass --png-data)\n",
+                   png_data.c_str());
+      return 2;
+    }
+    int rc = run_png_decode(png_data, repeat);
+    if (rc != 0 || !wanted("ingest_clean")) return rc;
   }
   if (!fs::is_directory(data)) {
     std::fprintf(stderr, "image_bench: no folder %s (run from the repository root or pass --data)\n", data.c_str());
@@ -147,7 +246,6 @@ int main(int argc, char** argv) {
     out = tmpl;
   }
   fs::create_directories(out);
-  cv::setNumThreads(1);  // each side parallelises over images itself
   try {
     double best_pipe = 0, best_basic = 0, best_ref = 0;
     size_t n_pipe = 0, n_ref = 0;

@@ -6,7 +6,7 @@
 set -euo pipefail
 packages=(cmake g++ make pkg-config git libdnnl-dev libopencv-dev libyaml-cpp-dev libsqlitecpp-dev
           libsqlite3-dev libfmt-dev catch2 nlohmann-json3-dev libcairo2-dev libxxhash-dev
-          fonts-dejavu-core zlib1g-dev libdeflate-dev ocl-icd-opencl-dev)
+          fonts-dejavu-core zlib1g-dev libdeflate-dev libspng-dev libjpeg62-turbo-dev ocl-icd-opencl-dev)
 if [ "${1:-}" = "--bench" ]; then packages+=(python3-torch python3-numpy); fi
 missing=()
 for p in "${packages[@]}"; do

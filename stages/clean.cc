@@ -26,6 +26,12 @@
 // the mean intensity, ink fraction and stroke width of the output (table
 // `classes`, so format differences between classes are visible), and every
 // removed duplicate (table `duplicates`, with cross-class ones flagged).
+//
+// An image the chain fails on (an OpenCV exception in a resize, crop or
+// stroke step) is skipped and listed (metric `skipped`, table `skipped`),
+// like ingest's unreadable files; the stage fails only when no image is
+// left.  (There is no max_bad_fraction key: a new key would change the
+// cache key of every clean stage; ingest's limit covers the damaged files.)
 #include "stages/clean.h"
 
 #include "engine/paths.h"
@@ -93,6 +99,18 @@ class Clean : public Stage {
     image::Dataset out = image::clean_dataset(data, options, ctx.threads(), &report, [&](size_t done, size_t total) {
       progress.bar("clean", done, total, "img");
     });
+    json skipped = json::array();
+    for (const auto& s : report.skipped) skipped.push_back({{"path", data.path(s.index)}, {"reason", s.reason}});
+    ctx.table("skipped", skipped);
+    ctx.metric("skipped", static_cast<double>(report.skipped.size()));
+    if (!report.skipped.empty()) {
+      const auto& first = report.skipped.front();
+      ctx.log(std::to_string(report.skipped.size()) + " of " + std::to_string(data.size()) +
+              " images skipped, e.g. " + data.path(first.index) + ": " + first.reason);
+      if (out.samples.empty())
+        throw Error("no image could be cleaned; first: " + data.path(first.index) + ": " + first.reason)
+            .hint("check the clean options against the images (see the stage's `skipped` table)");
+    }
     image::write_dataset(ctx.output_path(image::dataset_file_name("")), out);
     image::Recipe recipe;
     image::Recipe::load(in.dir, &recipe);

@@ -1,13 +1,18 @@
-// pipe evaluate RUN DIR|MANIFEST|IDX [--format table|json] — scores a trained
-// run on new labelled images through the run's own preprocessing and class
-// mapping, prints the scores and stores them under the run.
+// pipe evaluate RUN DIR|MANIFEST|IDX [--format table|json] [--max-pixels N] —
+// scores a trained run on new labelled images through the run's own
+// preprocessing and class mapping, prints the scores and stores them under
+// the run.  A file that cannot be used (unreadable, damaged, its header
+// declaring more than N pixels, default 100 megapixels) is skipped with a
+// `pipe: warning: PATH: reason` line.
 //
 // JSON ("run" is the run id; "skipped" counts unreadable files, each listed on stderr):
 //       {"run","n","skipped","accuracy","loss","macro_f1",
 //        "per_class":[{"class","precision","recall","f1","support"}],
 //        "confusion":{"classes":[...],"matrix":[[...]]}}
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "engine/cli.h"
 #include "engine/environment.h"
@@ -17,6 +22,7 @@
 #include "engine/table.h"
 #include "stages/commands.h"
 #include "stages/evaluate.h"
+#include "stages/image/decode.h"
 #include "stages/model_io.h"
 #include "stages/preprocess.h"
 
@@ -36,13 +42,28 @@ TrainedRun open_trained_run(const Args& args, int threads) {
   return t;
 }
 
-NewImages read_new_images(const std::string& input, const TrainedModel& model, bool labelled, int threads) {
+uint64_t max_pixels_option(const Args& args) {
+  if (!args.has("max-pixels")) return image::kDefaultMaxPixels;
+  std::string v = args.get("max-pixels");
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || *end || v[0] == '-' || n == 0 || errno == ERANGE)
+    throw ConfigError("expected a whole number of pixels, at least 1, got '" + v + "'")
+        .at("--max-pixels")
+        .hint("images whose header declares more pixels are skipped; the default is " +
+              std::to_string(image::kDefaultMaxPixels));
+  return n;
+}
+
+NewImages read_new_images(const std::string& input, const TrainedModel& model, bool labelled, int threads,
+                          uint64_t max_pixels) {
   std::string mismatch = preprocess_mismatch(model.info());
   if (!mismatch.empty()) std::fprintf(stderr, "pipe: warning: %s\n", mismatch.c_str());
-  NewImages images = labelled ? read_labelled_images(input, model.info(), threads)
-                              : read_unlabelled_images(input, model.info(), threads);
+  NewImages images = labelled ? read_labelled_images(input, model.info(), threads, max_pixels)
+                              : read_unlabelled_images(input, model.info(), threads, max_pixels);
   for (const auto& [path, reason] : images.skipped)
-    std::fprintf(stderr, "pipe: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
+    std::fprintf(stderr, "pipe: warning: %s: %s\n", path.c_str(), reason.c_str());
   if (images.data.samples.empty())
     throw Error("no image could be read")
         .at(input)
@@ -60,7 +81,7 @@ int cmd_evaluate(const Args& args) {
   int threads = command_threads(args.get_int("threads", 0));
   auto [store, run, model] = open_trained_run(args, threads);
   const std::string& input = args.positional()[1];
-  NewImages images = read_new_images(input, *model, true, threads);
+  NewImages images = read_new_images(input, *model, true, threads, max_pixels_option(args));
 
   std::vector<float> probs;
   DatasetSource source(images.data);
@@ -110,9 +131,9 @@ int cmd_evaluate(const Args& args) {
 }  // namespace
 
 void register_evaluate_command() {
-  register_command({"evaluate", "RUN DIR|MANIFEST|IDX [--format table|json] [--threads N]",
+  register_command({"evaluate", "RUN DIR|MANIFEST|IDX [--format table|json] [--threads N] [--max-pixels N]",
                     "score a trained run on new labelled images (stored under the run)",
-                    {"format", "threads"}, {}, 2, 2, cmd_evaluate});
+                    {"format", "threads", "max-pixels"}, {}, 2, 2, cmd_evaluate});
 }
 
 }  // namespace pipe

@@ -1,7 +1,9 @@
-// pipe predict RUN IMAGE|DIR|MANIFEST [--top-k K] [--format csv|json] — the
-// most probable classes of new images under a trained run, through the run's
-// own preprocessing.  Unreadable images are listed on stderr; the rest are
-// still predicted.
+// pipe predict RUN IMAGE|DIR|MANIFEST [--top-k K] [--format csv|json]
+// [--max-pixels N] — the most probable classes of new images under a trained
+// run, through the run's own preprocessing.  Unusable images (unreadable,
+// damaged, larger than N pixels, default 100 megapixels) are listed on
+// stderr, one `pipe: warning: PATH: reason` line each; the rest are still
+// predicted.
 //
 // JSON: [{"path","top":[{"class","p"}]}]; CSV: path,rank,class,p.
 #include <cstdio>
@@ -27,7 +29,7 @@ int cmd_predict(const Args& args) {
   int k = args.get_int("top-k", 5);
   if (k < 1) throw ConfigError("must be at least 1").at("--top-k");
   auto [store, run, model] = open_trained_run(args, threads);
-  NewImages images = read_new_images(args.positional()[1], *model, false, threads);
+  NewImages images = read_new_images(args.positional()[1], *model, false, threads, max_pixels_option(args));
 
   std::vector<float> probs;
   DatasetSource source(images.data);
@@ -51,9 +53,9 @@ int cmd_predict(const Args& args) {
 }  // namespace
 
 void register_predict_command() {
-  register_command({"predict", "RUN IMAGE|DIR|MANIFEST [--top-k K] [--format csv|json] [--threads N]",
+  register_command({"predict", "RUN IMAGE|DIR|MANIFEST [--top-k K] [--format csv|json] [--threads N] [--max-pixels N]",
                     "the most probable classes of new images under a trained run",
-                    {"top-k", "format", "threads"}, {}, 2, 2, cmd_predict});
+                    {"top-k", "format", "threads", "max-pixels"}, {}, 2, 2, cmd_predict});
 }
 
 }  // namespace pipe

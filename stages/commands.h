@@ -28,8 +28,14 @@ struct TrainedRun {
 TrainedRun open_trained_run(const Args& args, int threads);
 
 // The images of `input` prepared for `model` (`labelled`: with their
-// classes).  Files that cannot be used, and a model whose images came from
-// another clean version, are named on stderr; no usable image is an error.
-NewImages read_new_images(const std::string& input, const TrainedModel& model, bool labelled, int threads);
+// classes).  Files that cannot be used (one `pipe: warning: PATH: reason`
+// line each; larger than `max_pixels` among them), and a model whose images
+// came from another clean version, are named on stderr; no usable image is
+// an error.
+NewImages read_new_images(const std::string& input, const TrainedModel& model, bool labelled, int threads,
+                          uint64_t max_pixels);
+
+// --max-pixels N (default image::kDefaultMaxPixels).
+uint64_t max_pixels_option(const Args& args);
 
 }  // namespace pipe

@@ -6,6 +6,7 @@
 //     source: { path: ../data/multiscript, layout: manifest }   # or `sources:` [ ... ]
 //     decode: gray            # unchanged | gray | color (RGB)
 //     max_side: 128           # shrink larger images by a whole factor on decode (0: keep)
+//     max_pixels: 100000000   # an image whose header declares more pixels is skipped, unread
 //     max_bad_fraction: 0.05  # more unusable files than this is an error
 //
 // Keys of a source (one mapping under `source:`, or a list under `sources:`):
@@ -39,9 +40,14 @@
 // or the fixed label) → classes (filter, then rename) → prefix.  Every key is
 // checked before anything runs, and an error points at the offending value.
 //
-// Files that cannot be decoded or used are skipped and listed (metric `skipped`,
-// table `skipped`); a path that leaves the dataset folder (`..`, an absolute
-// manifest path, a symlink pointing out) is an error.
+// Files that cannot be used are skipped and listed (metric `skipped`, table
+// `skipped`, and the first few on stderr): unreadable, damaged (a decoder's
+// own message is the reason: "corrupt JPEG data: premature end of data
+// segment"), larger than max_pixels ("image too large (W × H pixels;
+// max_pixels is N)"), or failing conversion or shrinking; IDX rows too.  The
+// stage fails only when they are more than max_bad_fraction.  A path that
+// leaves the dataset folder (`..`, an absolute manifest path, a symlink
+// pointing out) is an error.
 #include "stages/ingest.h"
 
 #include <filesystem>
@@ -201,6 +207,8 @@ void check_ingest(const Param& p) {
   if (!one && !many)
     throw p.error("no source given").hint("source: { path: DIR } or sources: [ { path: DIR }, ... ]");
   if (p["max_side"]->get<int>() < 0) throw p["max_side"].error("must be ≥ 0 (0 keeps the size)");
+  if (p["max_pixels"]->get<long long>() < 1)
+    throw p["max_pixels"].error("must be at least 1").hint("the default, 100000000, admits 100-megapixel images");
   double max_bad = p["max_bad_fraction"]->get<double>();
   if (max_bad < 0 || max_bad > 1) throw p["max_bad_fraction"].error("must be between 0 and 1");
 }
@@ -220,6 +228,7 @@ class Ingest : public Stage {
     }
     options.decode = image::decode_mode(params["decode"].get<std::string>());
     options.max_side = params["max_side"].get<int>();
+    options.max_pixels = params["max_pixels"].get<uint64_t>();
     double max_bad = params["max_bad_fraction"].get<double>();
 
     Progress& progress = ctx.progress();
@@ -238,10 +247,12 @@ class Ingest : public Stage {
     for (const auto& s : r.skipped) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
     ctx.table("skipped", skipped);
     ctx.metric("skipped", static_cast<double>(bad));
-    if (bad > 0) {
-      ctx.log(std::to_string(bad) + " of " + std::to_string(r.considered) + " files skipped, e.g. " +
-              r.skipped.front().path + ": " + r.skipped.front().reason);
-    }
+    // The first few by name; the table has them all.
+    const size_t shown = std::min<size_t>(bad, 10);
+    for (size_t i = 0; i < shown; ++i) ctx.log("skipped " + r.skipped[i].path + ": " + r.skipped[i].reason);
+    if (bad > 0)
+      ctx.log(std::to_string(bad) + " of " + std::to_string(r.considered) + " files skipped" +
+              (bad > shown ? " (" + std::to_string(bad - shown) + " more in the table `skipped`)" : ""));
     if (fraction > max_bad)
       throw Error(std::to_string(bad) + " of " + std::to_string(r.considered) + " files could not be used (" +
                   std::to_string(static_cast<int>(fraction * 100 + 0.5)) + "%), more than max_bad_fraction " +
@@ -278,6 +289,8 @@ StageKind ingest_stage_kind() {
       list_of("sources", mapping("sources", source_schema(), ""), nullptr, "several sources of images"),
       one_of("decode", {"unchanged", "gray", "color"}, "unchanged", "channels after decoding"),
       integer("max_side", 0, "shrink larger images by a whole factor so the longer side fits (0: keep)"),
+      integer("max_pixels", json(image::kDefaultMaxPixels),
+              "skip an image whose header declares more pixels, before decoding it"),
       number("max_bad_fraction", 0.05, "more unusable files than this fraction is an error"),
   }};
   schema.check = check_ingest;

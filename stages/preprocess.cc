@@ -61,7 +61,9 @@ std::string preprocess_mismatch(const ModelInfo& model) {
          ": they may differ slightly (run the pipeline again to retrain)";
 }
 
-bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason) {
+namespace {
+
+bool prepare_or_throw(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason) {
   if (decoded.empty() || decoded.depth() != CV_8U) {
     *reason = "not an 8-bit image";
     return false;
@@ -84,6 +86,17 @@ bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<u
   if (!img.isContinuous()) img = img.clone();
   out->assign(img.data, img.data + img.total() * img.channels());
   return true;
+}
+
+}  // namespace
+
+bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason) {
+  try {
+    return prepare_or_throw(decoded, model, out, reason);
+  } catch (...) {
+    *reason = image::current_exception_reason();
+    return false;
+  }
 }
 
 namespace {
@@ -139,9 +152,10 @@ void prepare_all(image::Dataset& data, const ModelInfo& model, int threads,
 
 }  // namespace
 
-NewImages read_labelled_images(const std::string& input, const ModelInfo& model, int threads) {
+NewImages read_labelled_images(const std::string& input, const ModelInfo& model, int threads, uint64_t max_pixels) {
   image::IngestOptions options;
   options.sources.push_back(source_for(input));
+  options.max_pixels = max_pixels;
   image::IngestResult r = image::ingest(options, threads);
   NewImages out;
   for (const auto& s : r.skipped) out.skipped.push_back({s.path, s.reason});
@@ -161,7 +175,7 @@ NewImages read_labelled_images(const std::string& input, const ModelInfo& model,
   return out;
 }
 
-NewImages read_unlabelled_images(const std::string& input, const ModelInfo& model, int threads) {
+NewImages read_unlabelled_images(const std::string& input, const ModelInfo& model, int threads, uint64_t max_pixels) {
   std::vector<std::string> shown, files;  // as the user will read it, and where to read it
   std::string path = absolute_path(input);
   if (fs::is_directory(path)) {
@@ -205,8 +219,14 @@ NewImages read_unlabelled_images(const std::string& input, const ModelInfo& mode
   std::vector<std::string> reasons(files.size());
   image::parallel_for(files.size(), threads, [&](size_t i) {
     std::vector<uint8_t> bytes;
-    if (!image::read_file_bytes(files[i], &bytes, &reasons[i])) return;
-    image::Decoded d = image::decode_image(bytes.data(), bytes.size(), image::DecodeMode::kUnchanged);
+    try {
+      if (!image::read_file_bytes(files[i], &bytes, &reasons[i])) return;
+    } catch (...) {  // out of memory for a huge file
+      reasons[i] = image::current_exception_reason();
+      return;
+    }
+    image::Decoded d =
+        image::decode_image(bytes.data(), bytes.size(), image::DecodeMode::kUnchanged, 0, max_pixels);
     if (d.image.empty()) {
       reasons[i] = d.error.empty() ? "cannot decode" : d.error;
       return;

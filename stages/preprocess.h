@@ -19,6 +19,7 @@
 #include <opencv2/core.hpp>
 
 #include "stages/image/dataset.h"
+#include "stages/image/decode.h"
 #include "stages/loader.h"
 
 namespace pipe {
@@ -41,7 +42,8 @@ std::string preprocess_mismatch(const ModelInfo& model);
 // returns it) → `out`, the model's input shape (height × width × channels,
 // uint8): the model's recipe when it has one, then colour conversion and a
 // resize if the shape still differs.  False with a reason when the image
-// cannot be prepared.
+// cannot be prepared, whatever failed (an OpenCV exception in the clean
+// chain included); never throws for one image.
 bool prepare_image(const cv::Mat& decoded, const ModelInfo& model, std::vector<uint8_t>* out, std::string* reason);
 
 // New images for a trained model.  `data.classes` are the model's classes and
@@ -54,11 +56,14 @@ struct NewImages {
 // `input` is a folder DIR/<class>/<file>, a CSV manifest (path,label; paths
 // relative to it) or an IDX images file (labels file beside it).  A label the
 // model does not know is a ConfigError; a class of the model absent from the
-// data is fine.
-NewImages read_labelled_images(const std::string& input, const ModelInfo& model, int threads);
+// data is fine.  Images whose header declares more than `max_pixels` pixels
+// are skipped before they are decoded.
+NewImages read_labelled_images(const std::string& input, const ModelInfo& model, int threads,
+                               uint64_t max_pixels = image::kDefaultMaxPixels);
 
 // An image file, a folder (every file below it, sorted) or a CSV manifest with
 // a `path` column: prepared images without labels (label -1).
-NewImages read_unlabelled_images(const std::string& input, const ModelInfo& model, int threads);
+NewImages read_unlabelled_images(const std::string& input, const ModelInfo& model, int threads,
+                                 uint64_t max_pixels = image::kDefaultMaxPixels);
 
 }  // namespace pipe

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 
 #include "engine/error.h"
 #include "engine/schema.h"
+#include "stages/image/decode.h"
 #include "stages/image/parallel.h"
 #include "stages/image/stroke.h"
 
@@ -569,17 +571,37 @@ Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads,
   const size_t stride = std::max<size_t>(1, n / 2000);
   if (progress) progress(0, n);
   const std::thread::id caller = std::this_thread::get_id();  // progress from this thread only
+  std::vector<std::string> failed(n);
   parallel_for(n, threads, [&](size_t i) {
-    CleanedImage c = clean_image(sample_mat(in, i), o);
-    images[i] = c.image;
-    inverted[i] = c.inverted;
-    if (i % stride == 0 && c.image.total() <= 128 * 128) stroke[i] = stroke_width(gray_of(c.image));
+    try {
+      CleanedImage c = clean_image(sample_mat(in, i), o);
+      if (c.image.empty()) throw std::runtime_error("the cleaned image is empty");
+      images[i] = c.image;
+      inverted[i] = c.inverted;
+      if (i % stride == 0 && c.image.total() <= 128 * 128) stroke[i] = stroke_width(gray_of(c.image));
+    } catch (...) {
+      images[i].release();
+      stroke[i] = -1;
+      failed[i] = current_exception_reason();
+    }
     size_t d = ++done;
     if (progress && d % 128 == 0 && std::this_thread::get_id() == caller) progress(d, n);
   });
   if (progress) progress(n, n);
 
-  std::vector<Duplicate> dups = find_duplicates(images, o.dedupe, o.dedupe_distance);
+  // De-duplication sees the cleaned images only.
+  std::vector<size_t> cleaned;
+  for (size_t i = 0; i < n; ++i)
+    if (failed[i].empty()) cleaned.push_back(i);
+  std::vector<Duplicate> dups;
+  if (cleaned.size() == n) {
+    dups = find_duplicates(images, o.dedupe, o.dedupe_distance);
+  } else {
+    std::vector<cv::Mat> kept_images;
+    for (size_t i : cleaned) kept_images.push_back(images[i]);
+    dups = find_duplicates(kept_images, o.dedupe, o.dedupe_distance);
+    for (auto& d : dups) d = {cleaned[d.removed], cleaned[d.kept]};
+  }
   std::vector<uint8_t> removed(n, 0);
   for (const auto& d : dups) removed[d.removed] = 1;
 
@@ -587,12 +609,19 @@ Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads,
   CleanReport& r = report ? *report : local;
   r.classes.assign(in.classes().size(), ClassStats{});
   r.duplicates = dups;
+  r.skipped.clear();
+  std::vector<int> unusable(r.classes.size(), 0);
   Dataset out;
   out.classes = in.classes();
   out.samples.reserve(n - dups.size());
   for (size_t i = 0; i < n; ++i) {
     ClassStats& cs = r.classes[in.label(i)];
     ++cs.images;
+    if (!failed[i].empty()) {
+      r.skipped.push_back({i, failed[i]});
+      ++unusable[in.label(i)];
+      continue;
+    }
     cs.inverted += inverted[i];
     if (removed[i]) {
       ++cs.removed;
@@ -626,8 +655,9 @@ Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads,
     images[i].release();
     out.samples.push_back(std::move(s));
   }
-  for (auto& cs : r.classes) {
-    int kept = cs.images - cs.removed;
+  for (size_t c = 0; c < r.classes.size(); ++c) {
+    ClassStats& cs = r.classes[c];
+    int kept = cs.images - cs.removed - unusable[c];
     if (kept > 0) {
       cs.mean /= kept;
       cs.ink /= kept;

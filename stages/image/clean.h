@@ -99,13 +99,21 @@ struct ClassStats {
   int measured = 0;      // images that entered the stroke mean
 };
 
+struct Unusable {
+  size_t index;        // in the input dataset
+  std::string reason;  // what failed, e.g. "OpenCV: ... in resize"
+};
+
 struct CleanReport {
   std::vector<ClassStats> classes;     // by label
   std::vector<Duplicate> duplicates;
+  std::vector<Unusable> skipped;       // images the chain failed on
 };
 
 // Cleans every sample of `in` on `threads` threads; output order = input
-// order minus removed duplicates.  `progress(done, total)` as in ingest.
+// order minus removed duplicates and minus images whose cleaning threw
+// (listed in report->skipped with the reason; never a failure of the whole).
+// `progress(done, total)` as in ingest.
 Dataset clean_dataset(const DatasetView& in, const CleanOptions& options, int threads, CleanReport* report,
                       const std::function<void(size_t, size_t)>& progress = {});
 

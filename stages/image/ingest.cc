@@ -10,7 +10,6 @@
 #include <map>
 #include <thread>
 
-#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "engine/error.h"
@@ -70,16 +69,20 @@ void read_idx_source(const SourceSpec& spec, const IngestOptions& options, std::
     size_t row = rows[k];
     Pending p;
     p.entry = {stem + "#" + std::to_string(row), spec.path, labels[k], "", spec.split};
-    cv::Mat img(idx.height, idx.width, CV_8UC(idx.channels), idx.pixels.data() + row * plane);
-    cv::Mat conv = img;
-    if (options.decode == DecodeMode::kGray && img.channels() == 3) cv::cvtColor(img, conv, cv::COLOR_RGB2GRAY);
-    else if (options.decode == DecodeMode::kColor && img.channels() == 1) cv::cvtColor(img, conv, cv::COLOR_GRAY2RGB);
-    conv = shrink_to_fit(conv, options.max_side);
-    if (!conv.isContinuous()) conv = conv.clone();
-    p.sample.height = conv.rows;
-    p.sample.width = conv.cols;
-    p.sample.channels = conv.channels();
-    p.sample.pixels.assign(conv.data, conv.data + conv.total() * conv.elemSize());
+    try {
+      cv::Mat img(idx.height, idx.width, CV_8UC(idx.channels), idx.pixels.data() + row * plane);
+      cv::Mat conv = img;
+      if (options.decode == DecodeMode::kGray && img.channels() == 3) cv::cvtColor(img, conv, cv::COLOR_RGB2GRAY);
+      else if (options.decode == DecodeMode::kColor && img.channels() == 1) cv::cvtColor(img, conv, cv::COLOR_GRAY2RGB);
+      conv = shrink_to_fit(conv, options.max_side);
+      if (!conv.isContinuous()) conv = conv.clone();
+      p.sample.height = conv.rows;
+      p.sample.width = conv.cols;
+      p.sample.channels = conv.channels();
+      p.sample.pixels.assign(conv.data, conv.data + conv.total() * conv.elemSize());
+    } catch (...) {
+      p.error = current_exception_reason();
+    }
     out->push_back(std::move(p));
   }
 }
@@ -135,20 +138,17 @@ IngestResult ingest(const IngestOptions& options, int threads, const std::functi
     }
   }
 
-  // Decoders of corrupt files would print their own complaints; the stage
-  // lists the files instead.
-  auto level = cv::utils::logging::getLogLevel();
-  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   std::atomic<size_t> done{0};
   size_t total = to_decode.size();
   if (progress) progress(0, total);
   const std::thread::id caller = std::this_thread::get_id();
-  try {
-    parallel_for(total, threads, [&](size_t k) {
-      Pending& p = items[to_decode[k]];
+  parallel_for(total, threads, [&](size_t k) {
+    Pending& p = items[to_decode[k]];
+    // decode_image never throws; the copy may (out of memory).
+    try {
       std::vector<uint8_t> bytes;
       if (read_file_bytes(p.entry.file, &bytes, &p.error)) {
-        Decoded d = decode_image(bytes.data(), bytes.size(), options.decode, options.max_side);
+        Decoded d = decode_image(bytes.data(), bytes.size(), options.decode, options.max_side, options.max_pixels);
         if (d.image.empty()) {
           p.error = d.error;
         } else {
@@ -158,16 +158,14 @@ IngestResult ingest(const IngestOptions& options, int threads, const std::functi
           p.sample.pixels.assign(d.image.data, d.image.data + d.image.total() * d.image.elemSize());
         }
       }
-      size_t n = ++done;
-      // Progress is reported from the calling thread only (a progress display
-      // keeps one bar per thread).
-      if (progress && n % 64 == 0 && std::this_thread::get_id() == caller) progress(n, total);
-    });
-  } catch (...) {
-    cv::utils::logging::setLogLevel(level);
-    throw;
-  }
-  cv::utils::logging::setLogLevel(level);
+    } catch (...) {
+      p.error = current_exception_reason();
+    }
+    size_t n = ++done;
+    // Progress is reported from the calling thread only (a progress display
+    // keeps one bar per thread).
+    if (progress && n % 64 == 0 && std::this_thread::get_id() == caller) progress(n, total);
+  });
   if (progress) progress(total, total);
 
   std::map<std::string, int, decltype(&natural_less)> index(&natural_less);

@@ -2,9 +2,10 @@
 //
 // Sources are read in order; within a source, in listing order (sorted
 // folders and files, manifest order, IDX row order), so the output never
-// depends on the thread count.  Files that cannot be decoded are skipped and
-// returned with the reason; class indices follow the natural order of the
-// class names over all sources.
+// depends on the thread count.  Whatever fails for one image (reading,
+// decoding, a header larger than max_pixels, converting or shrinking) skips
+// that image with the reason, never the run; class indices follow the
+// natural order of the class names over all sources.
 #pragma once
 
 #include <functional>
@@ -21,6 +22,7 @@ struct IngestOptions {
   std::vector<SourceSpec> sources;
   DecodeMode decode = DecodeMode::kUnchanged;
   int max_side = 0;  // > 0: shrink larger images to fit (aspect kept)
+  uint64_t max_pixels = kDefaultMaxPixels;  // larger images are skipped, read from the header
 };
 
 struct IngestResult {

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include <libdeflate.h>
+#include <opencv2/core.hpp>
+#include <spng.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -229,6 +231,42 @@ PngResult decode_png(const uint8_t* d, size_t n, cv::Mat* image, std::string* er
     }
     prev = dst;
   }
+  *image = out;
+  return PngResult::kDecoded;
+}
+
+PngResult decode_png_libspng(const uint8_t* d, size_t n, cv::Mat* image, std::string* error) {
+  std::unique_ptr<spng_ctx, void (*)(spng_ctx*)> ctx(spng_ctx_new(0), spng_ctx_free);
+  if (!ctx) {
+    *error = "cannot decode PNG: out of memory";
+    return PngResult::kCorrupt;
+  }
+  auto fail = [&](int code) {
+    *error = std::string("corrupt PNG (") + spng_strerror(code) + ")";
+    return PngResult::kCorrupt;
+  };
+  spng_ihdr ihdr;
+  int r = spng_set_png_buffer(ctx.get(), d, n);
+  if (r == 0) r = spng_set_chunk_limits(ctx.get(), 1u << 26, 1u << 26);  // text chunks cannot take the memory
+  if (r == 0) r = spng_get_ihdr(ctx.get(), &ihdr);
+  if (r != 0) return fail(r);
+  spng_trns trns;
+  bool alpha = ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA || ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA ||
+               spng_get_trns(ctx.get(), &trns) == 0;
+  bool gray = ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE || ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA;
+  bool wide = ihdr.bit_depth == 16;
+  int format = wide ? SPNG_FMT_RGBA16 : SPNG_FMT_RGBA8;
+  cv::Mat rgba(static_cast<int>(ihdr.height), static_cast<int>(ihdr.width), wide ? CV_16UC4 : CV_8UC4);
+  r = spng_decode_image(ctx.get(), rgba.data, rgba.total() * rgba.elemSize(), format, SPNG_DECODE_TRNS);
+  if (r != 0) return fail(r);
+  if (wide) rgba.convertTo(rgba, CV_8U, 1.0 / 257.0);
+  // Back to the stored channels: gray keeps R, alpha only when there is some.
+  std::vector<int> from = gray ? std::vector<int>{0} : std::vector<int>{0, 1, 2};
+  if (alpha) from.push_back(3);
+  cv::Mat out(rgba.rows, rgba.cols, CV_8UC(static_cast<int>(from.size())));
+  std::vector<int> pairs;
+  for (size_t k = 0; k < from.size(); ++k) pairs.insert(pairs.end(), {from[k], static_cast<int>(k)});
+  cv::mixChannels(&rgba, 1, &out, 1, pairs.data(), from.size());
   *image = out;
   return PngResult::kDecoded;
 }

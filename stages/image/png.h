@@ -1,6 +1,8 @@
 // A fast decoder for the common PNG: 8-bit gray, gray+alpha, RGB or RGBA,
 // not interlaced, without palette or transparency chunk (every PNG in the
-// vendored datasets).  Other PNGs are left to OpenCV's decoder.
+// vendored datasets).  Other PNGs are decoded by libspng
+// (decode_png_libspng), never by OpenCV's libpng, which prints its
+// complaints about damaged files on stderr.
 //
 // Why not only OpenCV (libpng): libpng verifies the zlib stream's Adler-32
 // over the *decompressed* pixels, a fifth of the decode time of a large,
@@ -29,5 +31,11 @@ enum class PngResult {
 };
 
 PngResult decode_png(const uint8_t* data, size_t size, cv::Mat* image, std::string* error);
+
+// Any PNG (palette, 1–16 bits, interlaced, tRNS) through libspng: *image holds
+// 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA) 8-bit channels, 16-bit
+// samples scaled by 1/257; transparency from tRNS becomes alpha.  kCorrupt
+// with libspng's reason otherwise (kUnsupported is never returned).
+PngResult decode_png_libspng(const uint8_t* data, size_t size, cv::Mat* image, std::string* error);
 
 }  // namespace pipe::image
