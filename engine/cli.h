@@ -36,6 +36,7 @@ class Args {
   std::map<std::string, std::vector<std::string>> values_;
   std::map<std::string, bool> flags_;
   std::string command_line_;
+  std::string command_;  // its name, for hints that quote its usage
 };
 
 struct Command {

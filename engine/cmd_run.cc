@@ -78,14 +78,14 @@ int cmd_run(const Args& args) {
   // Source files of every run must exist before the first run starts; each
   // run is planned again just before it runs, to see what earlier ones made.
   if (runs.size() > 1)
-    for (size_t r = 0; r < runs.size(); ++r) exe.plan(graphs[r], runs[r].name);
+    for (size_t r = 0; r < runs.size(); ++r) exe.plan(graphs[r], store.compared_name(runs[r].name, runs[r].plain_name));
 
   std::string out;
   int code = 0;
   for (size_t r = 0; r < runs.size(); ++r) {
     const RunSpec& spec = runs[r];
     const Graph& graph = graphs[r];
-    std::vector<PlannedStage> plan = exe.plan(graph, spec.name);
+    std::vector<PlannedStage> plan = exe.plan(graph, store.compared_name(spec.name, spec.plain_name));
     if (dry) {
       Table t({"stage", "kind", "action", "reason", "key"});
       for (int i : graph.order())
