@@ -58,10 +58,11 @@ NewImages read_new_images(const std::string& input, const TrainedModel& model, b
     images = labelled ? read_labelled_images(input, model.info(), threads)
                       : read_unlabelled_images(input, model.info(), threads);
   } catch (Error& e) {
-    // The ingest's hints name keys of its YAML source; the command takes none.
+    // The ingest's layout errors name keys of its YAML source, which the
+    // command does not take; here they are a wrong argument (exit 2).
     const std::string& h = e.hint_text();
     if (h.find("label_from_filename") != std::string::npos || h.find("`labels:`") != std::string::npos)
-      e.hint("pipe " + std::string(labelled ? "evaluate" : "predict") + " takes " + what);
+      e.hint("pipe " + std::string(labelled ? "evaluate" : "predict") + " takes " + what).kind(ErrorKind::kConfig);
     throw;
   }
   for (const auto& [path, reason] : images.skipped)
