@@ -148,7 +148,14 @@ void check_train(const Param& p) {
         .hint("layers: [ flatten, {dense: {units: 10}} ] or model: models/cnn.yaml");
   if (has_model && has_layers)
     throw p["layers"].error("give either `model:` or `layers:`, not both").hint("keep one of them");
-  model_layers(p);  // the list's form; its layers are checked against the data's shape when the stage runs
+  // The layers' kinds, options and names; their shapes are checked against
+  // the data's when the stage runs.
+  const json layers = model_layers(p);
+  try {
+    nn::Net::check_layers(layers);
+  } catch (Error& e) {
+    throw e.at(p[has_layers ? "layers" : "model"].mark());
+  }
   if (names_test_split(*p["input"]))
     throw p["input"].error("train must not see the test split").hint("train on split.train");
   if (names_test_split(*p["val"]))

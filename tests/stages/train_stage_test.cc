@@ -247,6 +247,15 @@ TEST_CASE("train parameters are checked when they are read before anything runs"
         "  class_weights: auto | [1.0, 2.5, ...] (one per class) | {cat: 2.0}");
   CHECK(train_params_error("input: data\nlayers: {conv: 3}\n") ==
         "test.yaml:2:9: a model is a list of layers\n  layers: [ {conv: {filters: 32, kernel: 3}}, ... ]");
+  // Each layer's kind, options and name, before the data's shape is known.
+  CHECK(train_params_error("input: data\nlayers: [flatten, {dense: {units: 2, activaton: relu}}]\n") ==
+        "test.yaml:2:9: layer 2 (dense_1): unknown key 'activaton' for dense\n  allowed: units, bias, activation, "
+        "kernel_initializer, bias_initializer, name");
+  CHECK(train_params_error("input: data\nlayers: [flaten]\n") == "test.yaml:2:9: layer 1: unknown layer 'flaten'\n  allowed: conv2d, maxpool, avgpool, global_avgpool, dense, "
+        "flatten, reshape, dropout, batchnorm, relu, leaky_relu, elu, tanh, sigmoid, gelu, softmax, activation, "
+        "simple_rnn, lstm, gru");
+  CHECK(train_params_error("input: data\nlayers: [{conv: {filters: 0}}]\n") ==
+        "test.yaml:2:9: layer 1 (conv2d_1): filters must be >= 1\n  ");
 }
 
 TEST_CASE("a diverging loss stops training with the epoch and batch") {
