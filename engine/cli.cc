@@ -85,6 +85,15 @@ int Args::get_int(const std::string& name, int fallback) const {
   return static_cast<int>(x);
 }
 
+int Args::at_least(const std::string& name, int fallback, int min, const std::string& meaning) const {
+  int v = get_int(name, fallback);
+  if (v < min)
+    throw ConfigError("must be at least " + std::to_string(min) + " (got " + std::to_string(v) + ")")
+        .at("--" + name)
+        .hint("allowed: an integer ≥ " + std::to_string(min) + ", " + meaning);
+  return v;
+}
+
 double Args::get_double(const std::string& name, double fallback) const {
   if (!has(name)) return fallback;
   std::string v = get(name);

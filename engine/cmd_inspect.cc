@@ -116,11 +116,10 @@ void remove_report(const std::string& results, const std::string& name, Disk& di
 }
 
 int cmd_gc(const Args& args) {
-  int keep = args.get_int("keep", -1);
-  if (args.has("keep") && keep < 1)
-    throw ConfigError("must be at least 1 (got " + args.get("keep") + ")")
-        .at("--keep")
-        .hint("allowed: an integer ≥ 1, the latest runs kept per name; to drop every run, delete the results folder");
+  int keep = args.has("keep") ? args.at_least("keep", 1, 1,
+                                               "the latest runs kept per name; to drop every run, delete the "
+                                               "results folder")
+                               : -1;
   std::string dir = args.results_dir();
   ResultsLock lock(dir, args.get_double("wait", 0));
   auto store = open_existing(args);

@@ -32,10 +32,8 @@ int cmd_run(const Args& args) {
   expand.name = args.get("name");
   expand.point = args.get_int("point", -1);
   ExecOptions exec;
-  exec.jobs = args.get_int("jobs", 1);
-  exec.threads = args.get_int("threads", default_threads());
-  if (exec.jobs < 1) throw ConfigError("must be at least 1").at("--jobs");
-  if (exec.threads < 1) throw ConfigError("must be at least 1").at("--threads");
+  exec.jobs = args.at_least("jobs", 1, 1, "the stages run at once");
+  exec.threads = args.at_least("threads", default_threads(), 1, "the threads all stages share");
   for (const auto& f : args.all("force")) exec.force.insert(f);
 
   // Everything that can be checked is checked before anything runs.

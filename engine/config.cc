@@ -216,7 +216,8 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
   if (!root.is_map() || !root.find("pipeline")) {
     if (!options.variant.empty())
       throw ConfigError("--variant needs an experiment file (with pipeline: and variants:)")
-          .at(display_path(file));
+          .at(display_path(file))
+          .hint("run the experiment that names this pipeline, or drop --variant");
     RunSpec run;
     run.pipeline = pipeline_from(root, file);
     run.name = options.name.empty() ? run.pipeline.name : options.name;

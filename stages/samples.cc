@@ -112,11 +112,7 @@ std::string sheet_file(const Args& args) {
 
 int cmd_samples(const Args& args) {
   std::string target = args.positional()[0];
-  int per_class = args.get_int("per-class", 8);
-  if (per_class < 1)
-    throw ConfigError("must be at least 1 (got " + std::to_string(per_class) + ")")
-        .at("--per-class")
-        .hint("allowed: an integer ≥ 1, the samples shown per class");
+  int per_class = args.at_least("per-class", 8, 1, "the samples shown per class");
   std::string out = sheet_file(args);
   std::string title;
   std::string file = samples_dataset_file(target, args.get("stage"), args.results_dir(), args.get("variant"),

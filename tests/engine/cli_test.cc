@@ -230,7 +230,8 @@ TEST_CASE("option --jobs 2 runs independent stages in parallel", "[cli][jobs]") 
   double s2 = stages[1]["metrics"]["started"], f2 = stages[1]["metrics"]["finished"];
   CHECK(s1 < f2);
   CHECK(s2 < f1);
-  CHECK(p.pipe({"run", "p.yaml", "--jobs", "0"}).err == "pipe: error: --jobs: must be at least 1\n");
+  CHECK(p.pipe({"run", "p.yaml", "--jobs", "0"}).err ==
+        "pipe: error: --jobs: must be at least 1 (got 0)\n  allowed: an integer ≥ 1, the stages run at once\n");
 }
 
 TEST_CASE("option --force reruns a stage and its downstream", "[cli][force]") {
