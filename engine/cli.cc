@@ -1,5 +1,8 @@
 #include "engine/cli.h"
 
+#include <cerrno>
+#include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,6 +21,25 @@ std::vector<Command>& commands() {
 
 const std::vector<std::string> kGlobalOptions = {"results"};
 const char* const kGlobalHelp = "every command takes --results DIR (default $PIPE_RESULTS or ./results)\n";
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : commands())
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+// How a command's usage line spells an option: "--jobs N", or "--NAME VALUE".
+std::string option_usage(const std::string& command, const std::string& name) {
+  const std::string opt = "--" + name + " ";
+  if (const Command* c = find_command(command)) {
+    size_t at = c->usage.find(opt);
+    if (at != std::string::npos) {
+      size_t end = c->usage.find_first_of("] ", at + opt.size());
+      return c->usage.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+  }
+  return name == "results" ? "--results DIR" : opt + "VALUE";
+}
 
 void print_help() {
   std::string out = "usage: pipe COMMAND [ARGS]\n\ncommands:\n";
@@ -54,9 +76,22 @@ int Args::get_int(const std::string& name, int fallback) const {
   if (!has(name)) return fallback;
   std::string v = get(name);
   char* end = nullptr;
+  errno = 0;
   long x = std::strtol(v.c_str(), &end, 10);
-  if (v.empty() || *end) throw ConfigError("expected an integer, got '" + v + "'").at("--" + name);
+  if (v.empty() || *end || errno || x < INT_MIN || x > INT_MAX)
+    throw ConfigError("expected an integer, got '" + v + "'")
+        .at("--" + name)
+        .hint("allowed: a whole number, e.g. " + option_usage(command_, name));
   return static_cast<int>(x);
+}
+
+int Args::at_least(const std::string& name, int fallback, int min, const std::string& meaning) const {
+  int v = get_int(name, fallback);
+  if (v < min)
+    throw ConfigError("must be at least " + std::to_string(min) + " (got " + std::to_string(v) + ")")
+        .at("--" + name)
+        .hint("allowed: an integer ≥ " + std::to_string(min) + ", " + meaning);
+  return v;
 }
 
 double Args::get_double(const std::string& name, double fallback) const {
@@ -64,7 +99,10 @@ double Args::get_double(const std::string& name, double fallback) const {
   std::string v = get(name);
   char* end = nullptr;
   double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end) throw ConfigError("expected a number, got '" + v + "'").at("--" + name);
+  if (v.empty() || *end || !std::isfinite(x))
+    throw ConfigError("expected a number, got '" + v + "'")
+        .at("--" + name)
+        .hint("allowed: a number, e.g. " + option_usage(command_, name));
   return x;
 }
 
@@ -93,6 +131,7 @@ void register_command(Command command) {
 Args parse_args(const std::string& command, const std::vector<std::string>& args,
                 const std::vector<std::string>& options, const std::vector<std::string>& flags) {
   Args out;
+  out.command_ = command;
   auto known = [](const std::vector<std::string>& list, const std::string& name) {
     for (const auto& x : list)
       if (x == name) return true;
@@ -109,13 +148,21 @@ Args parse_args(const std::string& command, const std::vector<std::string>& args
         inline_value = true;
       }
       if (known(flags, name)) {
-        if (inline_value) throw ConfigError("takes no value").at("--" + name);
+        if (inline_value)
+          throw ConfigError("takes no value").at("--" + name).hint("--" + name + " is a flag: give it alone");
         out.flags_[name] = true;
       } else if (known(options, name) || known(kGlobalOptions, name)) {
         if (!inline_value) {
-          if (i + 1 >= args.size()) throw ConfigError("needs a value").at("--" + name);
+          if (i + 1 >= args.size())
+            throw ConfigError("needs a value").at("--" + name).hint("usage: " + option_usage(command, name));
           value = args[++i];
         }
+        // "--set train.epochs 3": the value went to the next word.
+        if (name == "set" && value.find('=') == std::string::npos && i + 1 < args.size() &&
+            args[i + 1].compare(0, 2, "--") != 0)
+          throw ConfigError("expected KEY=VALUE in one word, got '" + value + "' and '" + args[i + 1] + "'")
+              .at("--set " + value)
+              .hint("write it with '=': --set " + value + "=" + args[i + 1]);
         out.values_[name].push_back(value);
       } else {
         std::vector<std::string> all;
@@ -147,9 +194,7 @@ int cli_main(int argc, char** argv) {
       std::printf("pipe %s (%s)\n", PIPE_VERSION, PIPE_GIT_COMMIT);
       return 0;
     }
-    const Command* cmd = nullptr;
-    for (const auto& c : commands())
-      if (c.name == args[0]) cmd = &c;
+    const Command* cmd = find_command(args[0]);
     if (!cmd) {
       std::vector<std::string> names;
       for (const auto& c : commands()) names.push_back(c.name);
@@ -168,10 +213,18 @@ int cli_main(int argc, char** argv) {
                              cmd->flags);
     for (int i = 0; i < argc; ++i) parsed.command_line_ += (i ? " " : "") + std::string(argv[i]);
     size_t n = parsed.positional().size();
-    if (n < cmd->min_positional || n > cmd->max_positional)
-      throw ConfigError("wrong number of arguments")
+    if (n < cmd->min_positional || n > cmd->max_positional) {
+      std::string expected = cmd->min_positional == cmd->max_positional
+                                 ? std::to_string(cmd->min_positional)
+                                 : std::to_string(cmd->min_positional) + " to " + std::to_string(cmd->max_positional);
+      std::string given;
+      for (const auto& p : parsed.positional()) given += (given.empty() ? ": '" : "', '") + p;
+      if (!given.empty()) given += "'";
+      throw ConfigError("expected " + expected + " argument" + (expected == "1" ? "" : "s") + ", got " +
+                        std::to_string(n) + given)
           .at("pipe " + cmd->name)
           .hint("usage: pipe " + cmd->name + " " + cmd->usage);
+    }
     return cmd->run(parsed);
   } catch (const Error& e) {
     std::fflush(stdout);

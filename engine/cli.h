@@ -20,6 +20,9 @@ class Args {
   std::string get(const std::string& name, const std::string& fallback = "") const;
   const std::vector<std::string>& all(const std::string& name) const;
   int get_int(const std::string& name, int fallback) const;
+  // get_int, and at least `min`, or a ConfigError whose hint says what the
+  // number means: at_least("jobs", 1, 1, "stages run at once").
+  int at_least(const std::string& name, int fallback, int min, const std::string& meaning) const;
   double get_double(const std::string& name, double fallback) const;
   // One of `allowed`, or a ConfigError naming the option.
   std::string choice(const std::string& name, const std::vector<std::string>& allowed) const;
@@ -36,6 +39,7 @@ class Args {
   std::map<std::string, std::vector<std::string>> values_;
   std::map<std::string, bool> flags_;
   std::string command_line_;
+  std::string command_;  // its name, for hints that quote its usage
 };
 
 struct Command {

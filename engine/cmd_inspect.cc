@@ -102,8 +102,24 @@ int cmd_show(const Args& args) {
   return 0;
 }
 
+// A deleted run's report, results/reports/<name>/: its files (not the
+// folders of longer names under it), then the folders left empty.
+void remove_report(const std::string& results, const std::string& name, Disk& disk) {
+  namespace fs = std::filesystem;
+  const fs::path reports = fs::path(join_path(results, "reports"));
+  fs::path dir = reports / name;
+  if (!fs::is_directory(dir)) return;
+  for (const auto& f : fs::directory_iterator(dir))
+    if (!f.is_directory()) disk.remove_all(f.path().string());
+  for (; dir != reports && fs::is_directory(dir) && fs::is_empty(dir); dir = dir.parent_path())
+    disk.remove_all(dir.string());
+}
+
 int cmd_gc(const Args& args) {
-  int keep = args.get_int("keep", -1);
+  int keep = args.has("keep") ? args.at_least("keep", 1, 1,
+                                               "the latest runs kept per name; to drop every run, delete the "
+                                               "results folder")
+                               : -1;
   std::string dir = args.results_dir();
   ResultsLock lock(dir, args.get_double("wait", 0));
   auto store = open_existing(args);
@@ -115,7 +131,10 @@ int cmd_gc(const Args& args) {
     for (const auto& r : store->runs()) by_name[r.base_name].push_back(r);
     std::vector<std::string> doomed;
     for (auto& [name, list] : by_name)
-      for (size_t i = 0; i + keep < list.size(); ++i) doomed.push_back(list[i].id);
+      for (size_t i = 0; i + keep < list.size(); ++i) {
+        doomed.push_back(list[i].id);
+        remove_report(dir, list[i].name, disk);
+      }
     store->delete_runs(doomed);
     dropped_runs = static_cast<int>(doomed.size());
   }
@@ -171,8 +190,9 @@ void register_inspect_commands() {
                     cmd_show});
   register_command(
       {"gc",
-       "[--keep N]",
-       "drop artifacts no run references (with --keep: all but the N latest runs of each name first)",
+       "[--keep N] [--wait SECONDS]",
+       "drop artifacts no run references (with --keep N ≥ 1: all but the N latest runs of each name, and "
+       "their reports, first)",
        {"keep", "wait"},
        {},
        0,

@@ -32,10 +32,8 @@ int cmd_run(const Args& args) {
   expand.name = args.get("name");
   expand.point = args.get_int("point", -1);
   ExecOptions exec;
-  exec.jobs = args.get_int("jobs", 1);
-  exec.threads = args.get_int("threads", default_threads());
-  if (exec.jobs < 1) throw ConfigError("must be at least 1").at("--jobs");
-  if (exec.threads < 1) throw ConfigError("must be at least 1").at("--threads");
+  exec.jobs = args.at_least("jobs", 1, 1, "the stages run at once");
+  exec.threads = args.at_least("threads", default_threads(), 1, "the threads all stages share");
   for (const auto& f : args.all("force")) exec.force.insert(f);
 
   // Everything that can be checked is checked before anything runs.
@@ -78,14 +76,14 @@ int cmd_run(const Args& args) {
   // Source files of every run must exist before the first run starts; each
   // run is planned again just before it runs, to see what earlier ones made.
   if (runs.size() > 1)
-    for (size_t r = 0; r < runs.size(); ++r) exe.plan(graphs[r], runs[r].name);
+    for (size_t r = 0; r < runs.size(); ++r) exe.plan(graphs[r], store.compared_name(runs[r].name, runs[r].plain_name));
 
   std::string out;
   int code = 0;
   for (size_t r = 0; r < runs.size(); ++r) {
     const RunSpec& spec = runs[r];
     const Graph& graph = graphs[r];
-    std::vector<PlannedStage> plan = exe.plan(graph, spec.name);
+    std::vector<PlannedStage> plan = exe.plan(graph, store.compared_name(spec.name, spec.plain_name));
     if (dry) {
       Table t({"stage", "kind", "action", "reason", "key"});
       for (int i : graph.order())

@@ -114,6 +114,19 @@ std::vector<std::string> split_key(const std::string& key) {
 
 Mark set_mark(const std::string& key) { return Mark{"--set " + key, 0, 0}; }
 
+// "+train.epochs=1": what a --set adds to a run's name, so a quick trial with
+// changed parameters never takes over the plain name.  A path value shows its
+// file name; spaces go, and '#' (which numbers runs) becomes '_'.
+std::string override_suffix(const Override& o) {
+  std::string value = to_flow(o.value);
+  if (size_t slash = value.find_last_of('/'); slash != std::string::npos && slash + 1 < value.size())
+    value = value.substr(slash + 1);
+  std::string shown;
+  for (char c : value)
+    if (c != ' ') shown += c == '#' || c == '/' ? '_' : c;
+  return "+" + o.key + "=" + shown;
+}
+
 }  // namespace
 
 PipelineSpec load_pipeline(const std::string& file) { return pipeline_from(load_yaml_file(file), file); }
@@ -191,9 +204,11 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
   Node root = load_yaml_file(file);
   std::vector<RunSpec> runs;
   auto finish = [&](RunSpec run) {
+    run.plain_name = run.name;
     for (const auto& o : options.sets) {
       apply_override(run.pipeline, o);
       run.overrides.emplace_back(o.key, to_flow(o.value));
+      if (options.name.empty()) run.name += override_suffix(o);
     }
     runs.push_back(std::move(run));
   };
@@ -201,7 +216,8 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
   if (!root.is_map() || !root.find("pipeline")) {
     if (!options.variant.empty())
       throw ConfigError("--variant needs an experiment file (with pipeline: and variants:)")
-          .at(display_path(file));
+          .at(display_path(file))
+          .hint("run the experiment that names this pipeline, or drop --variant");
     RunSpec run;
     run.pipeline = pipeline_from(root, file);
     run.name = options.name.empty() ? run.pipeline.name : options.name;

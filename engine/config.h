@@ -44,7 +44,8 @@ struct Override {
 Override parse_set(const std::string& arg);
 
 struct RunSpec {
-  std::string name;        // before any "#N" suffix
+  std::string name;        // before any "#N" suffix; "+KEY=VALUE" per --set unless --name is given
+  std::string plain_name;  // the name without the --set part
   std::string experiment;  // empty for a plain pipeline run
   std::string variant;
   long long seed = 0;
@@ -57,7 +58,8 @@ struct ExpandOptions {
   std::vector<Override> sets;  // --set, applied last
   std::string variant;         // --variant: run only this one
   std::string name;            // --name: a pipeline run's name, or what replaces the experiment's
-                               // name in its runs' names (NAME/variant/...)
+                               // name in its runs' names (NAME/variant/...); with it, --set
+                               // adds nothing to the names
   int point = -1;              // --point: run only this grid point
 };
 

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -48,6 +49,12 @@ ResultsLock::ResultsLock(const std::string& results_dir, double wait_seconds) {
       fd_ = -1;
       std::string shown = display_path(results_dir);
       if (shown.back() != '/') shown += '/';
+      if (wait_seconds > 0) {
+        char waited[32];
+        std::snprintf(waited, sizeof waited, "%g", wait_seconds);
+        throw Error(shown + " is still locked by " + holder + " after waiting " + waited + " s", ErrorKind::kLocked)
+            .hint("wait for it to finish, or give a longer --wait SECONDS");
+      }
       throw Error(shown + " is locked by " + holder, ErrorKind::kLocked)
           .hint("wait for it to finish, or pass --wait SECONDS");
     }

@@ -114,6 +114,35 @@ void run_check(const Check& check, const json& value, MarkTable& marks, const st
   if (check) check(Param(value, locate_in(marks), ptr, key_path(ptr)));
 }
 
+std::string number_text(const json& v) {
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  std::string s = v.dump();  // shortest form that reads back: 0.1, 1e-06
+  return s;
+}
+
+// "must be at least 1 (got -3)" with the range as the hint, or nothing.
+void check_range(const Field& f, const json& value, const Node& node, const std::string& ptr) {
+  if (!value.is_number()) return;
+  double v = value.get<double>();
+  bool low = !f.min.is_null() && (f.min_open ? v <= f.min.get<double>() : v < f.min.get<double>());
+  bool high = !f.max.is_null() && (f.max_open ? v >= f.max.get<double>() : v > f.max.get<double>());
+  if (!low && !high) return;
+  std::string what;
+  if (f.max.is_null())
+    what = f.min_open ? "must be more than " + number_text(f.min) : "must be at least " + number_text(f.min);
+  else if (f.min.is_null())
+    what = f.max_open ? "must be less than " + number_text(f.max) : "must be at most " + number_text(f.max);
+  else
+    what = "must be between " + number_text(f.min) + " and " + number_text(f.max) +
+           (f.min_open && f.max_open ? ", both excluded"
+            : f.min_open             ? ", " + number_text(f.min) + " excluded"
+            : f.max_open             ? ", " + number_text(f.max) + " excluded"
+                                     : "");
+  throw ConfigError(key_path(ptr) + ": " + what + " (got " + node.text() + ")")
+      .at(node.mark())
+      .hint(std::string("allowed: ") + (f.type == FieldType::kInt ? "an integer " : "a number ") + range_text(f));
+}
+
 json validate_field(const Node& node, const Field& f, MarkTable& marks, const std::string& ptr) {
   marks[ptr] = node.mark();
   auto wrong = [&]() {
@@ -131,12 +160,14 @@ json validate_field(const Node& node, const Field& f, MarkTable& marks, const st
       long long v;
       if (!node.is_scalar() || !parse_int(node.text(), &v)) throw wrong();
       out = v;
+      check_range(f, out, node, ptr);
       break;
     }
     case FieldType::kFloat: {
       double v;
       if (!node.is_scalar() || !parse_float(node.text(), &v)) throw wrong();
       out = v;
+      check_range(f, out, node, ptr);
       break;
     }
     case FieldType::kString:
@@ -274,6 +305,33 @@ Field checked(Field f, Check check) {
 Field as_text(Field f) {
   f.scalars_as_text = true;
   return f;
+}
+Field at_least(Field f, json min) {
+  f.min = std::move(min);
+  return f;
+}
+Field between(Field f, json min, json max) {
+  f.min = std::move(min);
+  f.max = std::move(max);
+  return f;
+}
+Field strictly_between(Field f, json min, json max) {
+  f = between(std::move(f), std::move(min), std::move(max));
+  f.min_open = f.max_open = true;
+  return f;
+}
+Field below(Field f, json min, json max) {
+  f = between(std::move(f), std::move(min), std::move(max));
+  f.max_open = true;
+  return f;
+}
+
+std::string range_text(const Field& f) {
+  std::string lo = f.min.is_null() ? "" : (f.min_open ? "> " : "≥ ") + number_text(f.min);
+  std::string hi = f.max.is_null() ? "" : (f.max_open ? "< " : "≤ ") + number_text(f.max);
+  if (lo.empty() || hi.empty()) return lo + hi;
+  if (!f.min_open && !f.max_open) return "from " + number_text(f.min) + " to " + number_text(f.max);
+  return lo + " and " + hi;
 }
 
 std::string key_path(const std::string& pointer) {

@@ -58,6 +58,10 @@ struct Field {
   bool scalar_as_list = false;       // kList: `x` means `[x]`
   bool scalars_as_text = false;      // kAny: scalars stay strings ("007" is not 7)
   Check check;                       // runs on the validated value (not on a default)
+  // kInt, kFloat: the allowed range (null: unbounded); an open end excludes
+  // its bound.  Checked before `check`, so a check may rely on it.
+  json min, max;
+  bool min_open = false, max_open = false;
 };
 
 struct Schema {
@@ -85,6 +89,14 @@ Field file_or_any(std::string name, std::string doc);
 Field required(Field f);
 Field checked(Field f, Check check);
 Field as_text(Field f);  // a kAny field whose scalars stay text
+// Ranges of integer and number fields: `at_least(integer("epochs", 10, ""), 1)`.
+Field at_least(Field f, json min);
+Field between(Field f, json min, json max);           // min ≤ x ≤ max
+Field strictly_between(Field f, json min, json max);  // min < x < max
+Field below(Field f, json min, json max);             // min ≤ x < max
+// The allowed range as a reader sees it: "≥ 1", "0 .. 1", "> 0 and < 1"; ""
+// when unbounded.
+std::string range_text(const Field& f);
 
 // Positions of validated values, by JSON pointer ("/optimizer/adam/lr").  A
 // key filled by its default is placed at the mapping that lacks it.

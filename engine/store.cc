@@ -12,6 +12,7 @@
 
 #include "engine/error.h"
 #include "engine/paths.h"
+#include "engine/schema.h"
 
 namespace pipe {
 
@@ -302,14 +303,36 @@ RunRecord Store::find_run(const std::string& ref) const {
     if (r.name == ref || (r.name == r.base_name && ref == r.base_name + "#1")) return r;
   std::vector<const RunRecord*> matches;
   for (const auto& r : all)
-    if (ref.size() >= 2 && r.id.compare(0, ref.size(), ref) == 0) matches.push_back(&r);
+    if (!ref.empty() && r.id.compare(0, ref.size(), ref) == 0) matches.push_back(&r);
   if (matches.size() == 1) return *matches[0];
+  // Several, or none: say which runs come close (newest first).
+  auto listing = [](std::vector<const RunRecord*> runs) {
+    std::reverse(runs.begin(), runs.end());
+    std::vector<std::string> items;
+    for (size_t i = 0; i < runs.size() && i < 8; ++i) items.push_back(runs[i]->id + " " + runs[i]->name);
+    if (runs.size() > 8) items.push_back("… " + std::to_string(runs.size() - 8) + " more");
+    return join(items, ", ");
+  };
   if (matches.size() > 1)
-    throw ConfigError("run id prefix '" + ref + "' is ambiguous (" + std::to_string(matches.size()) +
-                      " runs)")
-        .hint("give more characters of the id");
-  throw ConfigError("no run '" + ref + "' in " + display_path(dir_))
-      .hint("`pipe runs` lists the runs; RUN is an id, a unique id prefix or a name");
+    throw ConfigError("run id prefix '" + ref + "' is ambiguous: " + std::to_string(matches.size()) + " runs match")
+        .hint("give more characters of the id: " + listing(matches));
+  std::string msg = "no run '" + ref + "' in " + display_path(dir_);
+  std::vector<const RunRecord*> below;  // "runes/mlp" for the series runes/mlp/seed800, ...
+  for (const auto& r : all)
+    if (r.base_name.compare(0, ref.size() + 1, ref + "/") == 0) below.push_back(&r);
+  std::vector<std::string> names;
+  for (const auto& r : all) names.push_back(r.base_name);
+  std::string near = below.empty() ? closest(ref, names) : below.back()->base_name;
+  if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+  if (!below.empty())
+    throw ConfigError(msg).hint("runs named " + ref + "/...: " + listing(below));
+  throw ConfigError(msg).hint("`pipe runs` lists the runs; RUN is an id, a unique id prefix or a name");
+}
+
+std::string Store::compared_name(const std::string& name, const std::string& plain_name) const {
+  for (const auto& r : runs())
+    if (r.base_name == name) return name;
+  return plain_name.empty() ? name : plain_name;
 }
 
 std::optional<StageRunRecord> Store::finished_stage(const std::string& run_id,

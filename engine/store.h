@@ -110,6 +110,10 @@ class Store : public HashCache {
   // its first), or unique id prefix.  Throws a ConfigError when none or
   // several match.
   RunRecord find_run(const std::string& ref) const;
+  // The runs a new run's stages are compared with to say why they run: those
+  // named `name` when there are any, else those named `plain_name` (a first
+  // run with --set, "demo+a.x=1", is compared with the plain runs it varies).
+  std::string compared_name(const std::string& name, const std::string& plain_name) const;
 
   // Stage runs.
   void put_stage_run(const StageRunRecord& rec);  // insert or replace

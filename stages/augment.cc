@@ -115,7 +115,6 @@ class Augment : public Stage {
 };
 
 void check_augment(const Param& p) {
-  if (p["copies"]->get<long long>() < 0) throw p["copies"].error("must be ≥ 0");
   if (!p["online"]->get<bool>() && !p["keep_original"]->get<bool>() && p["copies"]->get<long long>() == 0 &&
       !image::Augmenter(p["ops"]).empty())
     throw p["copies"].error("leaves no image: with keep_original: false, make at least one copy");
@@ -129,7 +128,7 @@ StageKind augment_stage_kind() {
       boolean("online", true, "true: transform in the train stage's loader every epoch; false: expand the set once"),
       checked(any("ops", json::array(), "the transforms, e.g. [ {rotate: 10}, {shift: 0.1} ]"),
               [](const Param& ops) { image::Augmenter{ops}; }),
-      integer("copies", 1, "offline: augmented copies per image (per value of a fixed list)"),
+      at_least(integer("copies", 1, "offline: augmented copies per image (per value of a fixed list)"), 0),
       boolean("keep_original", true, "offline: keep the original images"),
       integer("seed", nullptr, "seed of the transforms (default: the pipeline's seed)"),
   }};

@@ -38,7 +38,18 @@ TrainedRun open_trained_run(const Args& args, int threads) {
   TrainedRun t;
   t.store = Store::open_existing(args.results_dir());
   t.run = t.store->find_run(args.positional()[0]);
-  t.model = TrainedModel::load(trained_model_dir(*t.store, t.run), threads);
+  std::string dir;
+  try {
+    dir = trained_model_dir(*t.store, t.run);
+  } catch (Error& e) {
+    // A run without a model is a wrong RUN argument, not a stage that failed now.
+    e.kind(ErrorKind::kConfig);
+    if (t.run.status != "done")
+      e.hint("run '" + t.run.name + "' " + t.run.status +
+             "; give a run whose training finished (`pipe runs` lists them with their status)");
+    throw;
+  }
+  t.model = TrainedModel::load(dir, threads);
   return t;
 }
 
@@ -60,15 +71,29 @@ NewImages read_new_images(const std::string& input, const TrainedModel& model, b
                           uint64_t max_pixels) {
   std::string mismatch = preprocess_mismatch(model.info());
   if (!mismatch.empty()) std::fprintf(stderr, "pipe: warning: %s\n", mismatch.c_str());
-  NewImages images = labelled ? read_labelled_images(input, model.info(), threads, max_pixels)
-                              : read_unlabelled_images(input, model.info(), threads, max_pixels);
+  const std::string what = labelled ? "a folder DIR/<class>/<file>, a CSV manifest (path,label) or an IDX images "
+                                     "file with its labels file beside it (x-labels-idx1-ubyte.gz)"
+                                   : "an image file, a folder of images or a CSV manifest with a `path` column";
+  NewImages images;
+  try {
+    images = labelled ? read_labelled_images(input, model.info(), threads, max_pixels)
+                      : read_unlabelled_images(input, model.info(), threads, max_pixels);
+  } catch (Error& e) {
+    // The ingest's layout errors name keys of its YAML source, which the
+    // command does not take; here they are a wrong argument (exit 2).
+    const std::string& h = e.hint_text();
+    if (h.find("label_from_filename") != std::string::npos || h.find("`labels:`") != std::string::npos)
+      e.hint("pipe " + std::string(labelled ? "evaluate" : "predict") + " takes " + what).kind(ErrorKind::kConfig);
+    throw;
+  }
   for (const auto& [path, reason] : images.skipped)
     std::fprintf(stderr, "pipe: warning: %s: %s\n", path.c_str(), reason.c_str());
   if (images.data.samples.empty())
-    throw Error("no image could be read")
+    throw ConfigError("no image could be read" +
+                      (images.skipped.empty() ? std::string() : " (" + std::to_string(images.skipped.size()) +
+                                                                    " skipped, see the warnings above)"))
         .at(input)
-        .hint(labelled ? "a folder DIR/<class>/<file>, a CSV manifest (path,label) or an IDX images file"
-                       : "an image file, a folder of images or a CSV manifest with a `path` column");
+        .hint("give " + what);
   return images;
 }
 

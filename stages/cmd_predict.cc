@@ -26,8 +26,7 @@ namespace {
 int cmd_predict(const Args& args) {
   std::string format = args.choice("format", {"csv", "json"});
   int threads = command_threads(args.get_int("threads", 0));
-  int k = args.get_int("top-k", 5);
-  if (k < 1) throw ConfigError("must be at least 1").at("--top-k");
+  int k = args.at_least("top-k", 5, 1, "the classes listed per image");
   auto [store, run, model] = open_trained_run(args, threads);
   NewImages images = read_new_images(args.positional()[1], *model, false, threads, max_pixels_option(args));
 

@@ -94,9 +94,9 @@ StageKind evaluate_stage_kind() {
   Schema schema{{
       required(input("model", "the train stage whose model is scored")),
       required(input("input", "the dataset to score, e.g. split.test")),
-      integer("top_k", 5, "k of top_k_accuracy (capped at the number of classes)"),
-      integer("batch", 256, "images per forward pass"),
-      integer("ece_bins", 15, "confidence bins of the calibration error"),
+      at_least(integer("top_k", 5, "k of top_k_accuracy (capped at the number of classes)"), 1),
+      at_least(integer("batch", 256, "images per forward pass"), 1),
+      at_least(integer("ece_bins", 15, "confidence bins of the calibration error"), 1),
   }};
   return {"evaluate", 1, "scores a trained model on a dataset", schema, {}, false,
           [] { return std::make_unique<Evaluate>(); }};

@@ -170,7 +170,6 @@ image::SourceSpec source_from(const Param& p) {
   }
   s.prefix = p["prefix"]->get<std::string>();
   s.limit_per_class = p["limit_per_class"]->get<int>();
-  if (s.limit_per_class < 0) throw p["limit_per_class"].error("must be ≥ 0 (0 keeps all)");
   s.split = p["split"]->get<std::string>();
   if (!s.split.empty() && s.split != "train" && s.split != "val" && s.split != "test")
     throw p["split"].error("'" + s.split + "' is not allowed").hint("allowed: train | val | test");
@@ -188,7 +187,7 @@ Schema source_schema() {
       string_field("label", "", "one class for every image of this source"),
       string_field("prefix", "", "prepended to every class name"),
       as_text(any("classes", json::array(), "keep only these classes: [a, b], or {old: new} to rename them too")),
-      integer("limit_per_class", 0, "keep at most this many images per class (0: all)"),
+      at_least(integer("limit_per_class", 0, "keep at most this many images per class (0: all)"), 0),
       string_field("label_from_filename", "", "regex: group 1 of the file name is the raw label"),
       any("label_map", nullptr, "raw label → class name: a mapping, or chars74k"),
       string_field("group_from_filename", "", "regex: group 1 of the file name is the group"),
@@ -198,7 +197,7 @@ Schema source_schema() {
   return schema;
 }
 
-// Exactly one of source and sources; sane limits.
+// Exactly one of source and sources (the ranges are the fields' own).
 void check_ingest(const Param& p) {
   bool one = given(*p["source"]), many = given(*p["sources"]);
   if (one && many)
@@ -206,11 +205,6 @@ void check_ingest(const Param& p) {
         .hint("source: { path: DIR } or sources: [ { path: DIR }, ... ]");
   if (!one && !many)
     throw p.error("no source given").hint("source: { path: DIR } or sources: [ { path: DIR }, ... ]");
-  if (p["max_side"]->get<int>() < 0) throw p["max_side"].error("must be ≥ 0 (0 keeps the size)");
-  if (p["max_pixels"]->get<long long>() < 1)
-    throw p["max_pixels"].error("must be at least 1").hint("the default, 100000000, admits 100-megapixel images");
-  double max_bad = p["max_bad_fraction"]->get<double>();
-  if (max_bad < 0 || max_bad > 1) throw p["max_bad_fraction"].error("must be between 0 and 1");
 }
 
 class Ingest : public Stage {
@@ -288,10 +282,10 @@ StageKind ingest_stage_kind() {
       mapping("source", source_schema(), "one source of images"),
       list_of("sources", mapping("sources", source_schema(), ""), nullptr, "several sources of images"),
       one_of("decode", {"unchanged", "gray", "color"}, "unchanged", "channels after decoding"),
-      integer("max_side", 0, "shrink larger images by a whole factor so the longer side fits (0: keep)"),
-      integer("max_pixels", json(image::kDefaultMaxPixels),
-              "skip an image whose header declares more pixels, before decoding it"),
-      number("max_bad_fraction", 0.05, "more unusable files than this fraction is an error"),
+      at_least(integer("max_side", 0, "shrink larger images by a whole factor so the longer side fits (0: keep)"), 0),
+      at_least(integer("max_pixels", json(image::kDefaultMaxPixels),
+                       "skip an image whose header declares more pixels, before decoding it"), 1),
+      between(number("max_bad_fraction", 0.05, "more unusable files than this fraction is an error"), 0, 1),
   }};
   schema.check = check_ingest;
   return {"ingest", 2, "image files (folder, CSV manifest, IDX) into one packed dataset", schema, {}, false,

@@ -76,8 +76,8 @@ class ReportStage : public Stage {
 void register_report_stages() {
   Schema schema{{
       required(input("input", "the evaluate stage whose results are reported")),
-      integer("gallery", 24, "misclassified test images shown"),
-      integer("samples", 6, "test images with a top-k chart and a Grad-CAM map"),
+      at_least(integer("gallery", 24, "misclassified test images shown"), 0),
+      at_least(integer("samples", 6, "test images with a top-k chart and a Grad-CAM map"), 0),
       boolean("gradcam", true, "Grad-CAM maps for models with a convolution layer"),
   }};
   // Version 2: the artifact names the run that wrote it (run.json).

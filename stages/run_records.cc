@@ -249,14 +249,22 @@ std::map<std::string, std::string> file_parameters(const RunRecord& run, std::st
     } else {
       opt.variant = run.variant;
     }
-    const RunSpec* spec = nullptr;
+    RunSpec* spec = nullptr;
     std::vector<RunSpec> specs = expand_runs(run.file, opt);
-    for (const auto& s : specs)
-      if (s.name == run.base_name && s.seed == run.seed) spec = &s;
+    // An experiment run given --set is named NAME+KEY=VALUE...: its plain
+    // name's spec with the recorded overrides (its own among them) applied.
+    auto named = [&](const RunSpec& s) {
+      return s.name == run.base_name || run.base_name.rfind(s.name + "+", 0) == 0;
+    };
+    for (auto& s : specs)
+      if (named(s) && s.seed == run.seed) spec = &s;
     if (!spec)
-      for (const auto& s : specs)
-        if (s.name == run.base_name) spec = &s;
+      for (auto& s : specs)
+        if (named(s)) spec = &s;
     if (!spec) throw Error("the file no longer defines a run named " + run.base_name);
+    if (!run.experiment.empty() && spec->name != run.base_name)
+      for (auto it = run.overrides.begin(); it != run.overrides.end(); ++it)
+        apply_override(spec->pipeline, parse_set(it.key() + "=" + text(it.value())));
     for (const auto& st : spec->pipeline.stages)
       if (st.params.is_map())
         for (const auto& e : st.params.entries()) params[st.id + "." + e.key] = to_flow(e.value);

@@ -7,13 +7,16 @@
 // the current settings, without running anything).  The default stage is
 // the last `clean` stage, else the last data stage; `split.test` picks a
 // split's output (default train).  An online augment stage's samples are
-// shown transformed by its ops.  Prints the PNG's path on stdout.
+// shown transformed by its ops.  The sheet goes to --out FILE.png, else to
+// ./samples[-STAGE].png (-2, -3 ... when taken).  Prints the PNG's path.
 //
 // Also: register_data_stages(), which registers ingest, clean, split,
 // augment and this command.
+#include "engine/posix.h"  // first: see posix.h
 #include "stages/samples.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -73,10 +76,44 @@ std::string dataset_in(const std::string& dir, const std::string& output, const 
   return file;
 }
 
+// Where the sheet goes, checked before any work.  --out FILE.png is written
+// (replaced if it exists); without it, samples[-STAGE].png in the current
+// folder, or samples[-STAGE]-2.png, -3 ... when that name is taken: a second
+// sheet never replaces the first.
+std::string sheet_file(const Args& args) {
+  std::string out = args.get("out");
+  if (out.empty()) {
+    std::string stage = args.get("stage");
+    for (char& ch : stage)
+      if (ch == '/' || ch == '.') ch = '-';
+    std::string stem = "samples" + (stage.empty() ? std::string() : "-" + stage);
+    out = stem + ".png";
+    for (int n = 2; fs::exists(out); ++n) out = stem + "-" + std::to_string(n) + ".png";
+    return out;
+  }
+  std::string where = "--out " + out;
+  std::string ext = fs::path(out).extension().string();
+  for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (fs::is_directory(out))
+    throw ConfigError("is a folder").at(where).hint("give a file name, e.g. --out " + join_path(out, "samples.png"));
+  if (ext != ".png")
+    throw ConfigError("the sheet is written as PNG, not " + (ext.empty() ? "a file without extension" : ext))
+        .at(where)
+        .hint("name the file .png, e.g. --out " + fs::path(out).replace_extension(".png").string());
+  std::string parent = fs::path(out).parent_path().string();
+  if (!parent.empty() && !fs::is_directory(parent))
+    throw ConfigError("no folder " + parent).at(where).hint("create it first, or write the sheet elsewhere");
+  if (::access(parent.empty() ? "." : parent.c_str(), W_OK) != 0)
+    throw ConfigError("cannot write into " + (parent.empty() ? std::string("the current folder") : parent))
+        .at(where)
+        .hint("write the sheet into a folder you can write to");
+  return out;
+}
+
 int cmd_samples(const Args& args) {
   std::string target = args.positional()[0];
-  int per_class = args.get_int("per-class", 8);
-  if (per_class < 1) throw ConfigError("must be at least 1").at("--per-class");
+  int per_class = args.at_least("per-class", 8, 1, "the samples shown per class");
+  std::string out = sheet_file(args);
   std::string title;
   std::string file = samples_dataset_file(target, args.get("stage"), args.results_dir(), args.get("variant"),
                                           args.all("set"), &title);
@@ -93,13 +130,6 @@ int cmd_samples(const Args& args) {
   options.per_class = per_class;
   options.seed = static_cast<uint64_t>(args.get_int("seed", 0));
   options.title = title;
-  std::string out = args.get("out");
-  if (out.empty()) {
-    std::string stage = args.get("stage");
-    for (char& ch : stage)
-      if (ch == '/' || ch == '.') ch = '-';
-    out = "samples" + (stage.empty() ? std::string() : "-" + stage) + ".png";
-  }
   image::write_png(out, image::contact_sheet(data, options));
   std::printf("%s\n", out.c_str());
   return 0;

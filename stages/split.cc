@@ -37,9 +37,7 @@ void check_split(const Param& p) {
   for (const char* name : {"train", "val", "test"}) {
     const Param f = fractions[name];
     if (f->is_null()) continue;
-    double v = f->get<double>();
-    if (!(v >= 0 && v <= 1)) throw f.error("must be between 0 and 1");
-    total += v;
+    total += f->get<double>();  // each from 0 to 1 (the schema's range)
     any_fraction = true;
   }
   long long folds = p["folds"]->get<long long>(), fold = p["fold"]->get<long long>();
@@ -153,17 +151,17 @@ class Split : public Stage {
 
 StageKind split_stage_kind() {
   Schema fractions{{
-      number("train", nullptr, "fraction for training"),
-      number("val", nullptr, "fraction for validation (early stopping, model choice)"),
-      number("test", nullptr, "fraction held out for the final evaluation"),
+      between(number("train", nullptr, "fraction for training"), 0, 1),
+      between(number("val", nullptr, "fraction for validation (early stopping, model choice)"), 0, 1),
+      between(number("test", nullptr, "fraction held out for the final evaluation"), 0, 1),
   }};
   Schema schema{{
       required(input("input", "the dataset to split, e.g. clean")),
       mapping("fractions", fractions, "{train, val, test}; omitted ones are 0"),
       boolean("stratify", true, "keep class proportions in every split"),
       one_of("group_by", {"none", "group"}, "none", "group: no group (writer, source) in two splits"),
-      integer("folds", 0, "k-fold cross-validation: number of folds (0: off)"),
-      integer("fold", 0, "k-fold: which fold is val (0-based)"),
+      at_least(integer("folds", 0, "k-fold cross-validation: number of folds (0: off)"), 0),
+      at_least(integer("fold", 0, "k-fold: which fold is val (0-based)"), 0),
       boolean("by_folder", false, "keep the split each sample brought from its source"),
       integer("seed", nullptr, "seed of the shuffle (default: the pipeline's seed)"),
   }};

@@ -17,6 +17,7 @@
 #include "stages/loader.h"
 #include "stages/model_io.h"
 #include "stages/nn/net.h"
+#include "stages/nn/optimizer.h"
 #include "stages/preprocess.h"
 
 namespace fs = std::filesystem;
@@ -70,20 +71,17 @@ json layers_of(const json& model, const std::string& where) {
   throw ConfigError("a model is a list of layers").at(where).hint("layers: [ {conv: {filters: 32, kernel: 3}}, ... ]");
 }
 
-json model_layers(StageContext& ctx) {
-  const json& p = ctx.params();
-  const json& model = p["model"];
-  const json& layers = p["layers"];
-  if (model.is_null() == layers.is_null())
-    throw ConfigError(model.is_null() ? "no model: give `model:` (a model file or inline layers) or `layers:`"
-                                      : "give either `model:` or `layers:`, not both")
-        .at(ctx.mark(model.is_null() ? "" : "/layers"));
-  if (!layers.is_null()) return layers_of(layers, ctx.mark("/layers").str());
-  if (model.is_string()) {
-    std::string file = model.get<std::string>();
+// The layer list of `model:` (a file or inline) or `layers:`; which one is
+// given was checked with the schema.
+json model_layers(const Param& p) {
+  const Param model = p["model"];
+  const Param layers = p["layers"];
+  if (!layers->is_null()) return layers_of(*layers, layers.mark().str());
+  if (model->is_string()) {
+    std::string file = model->get<std::string>();
     return layers_of(to_json(load_yaml_file(file), nullptr, ""), display_path(file));
   }
-  return layers_of(model, ctx.mark("/model").str());
+  return layers_of(*model, model.mark().str());
 }
 
 // Class weights for the loss: null (none), "auto" (n / (classes * n_c) on the
@@ -124,13 +122,68 @@ std::vector<double> class_weights(const json& spec, const image::DatasetView& da
   throw ConfigError("class_weights: expected auto, a list of numbers or a {class: weight} map").at(where);
 }
 
-std::optional<Monitor> monitor_of(StageContext& ctx, const char* key) {
-  const json& c = ctx.params()[key];
+std::optional<Monitor> monitor_of(const Param& p, const char* key) {
+  const json& c = *p[key];
   if (c.is_null()) return std::nullopt;
   try {
     return Monitor::make(c["monitor"].get<std::string>(), c["mode"].get<std::string>(), c.value("min_delta", 0.0));
   } catch (Error& e) {
-    throw e.at(ctx.mark(std::string("/") + key + "/monitor"));
+    throw e.at(p[key]["monitor"].mark());
+  }
+}
+
+// `input` or `val` naming a split's test output ("split.test").
+bool names_test_split(const json& ref) {
+  if (!ref.is_string()) return false;
+  const std::string r = ref.get<std::string>();
+  return r.size() > 5 && r.compare(r.size() - 5, 5, ".test") == 0;
+}
+
+// The rules between keys, checked when the pipeline is read: nothing about
+// the parameters is left to fail once the stages upstream have run.
+void check_train(const Param& p) {
+  const bool has_model = !p["model"]->is_null(), has_layers = !p["layers"]->is_null();
+  if (!has_model && !has_layers)
+    throw p.error("no model: give `model:` (a model file or inline layers) or `layers:`")
+        .hint("layers: [ flatten, {dense: {units: 10}} ] or model: models/cnn.yaml");
+  if (has_model && has_layers)
+    throw p["layers"].error("give either `model:` or `layers:`, not both").hint("keep one of them");
+  // The layers' kinds, options and names; their shapes are checked against
+  // the data's when the stage runs.
+  const json layers = model_layers(p);
+  try {
+    nn::Net::check_layers(layers);
+  } catch (Error& e) {
+    throw e.at(p[has_layers ? "layers" : "model"].mark());
+  }
+  if (names_test_split(*p["input"]))
+    throw p["input"].error("train must not see the test split").hint("train on split.train");
+  if (names_test_split(*p["val"]))
+    throw p["val"].error("validation must not use the test split")
+        .hint("use split.val, or val_fraction: to hold out part of the training set");
+  const bool has_val = !p["val"]->is_null();
+  if (has_val && !p["val_fraction"]->is_null())
+    throw p["val_fraction"].error("give either `val:` or `val_fraction:`, not both").hint("keep one of them");
+  try {
+    nn::Optimizer optimizer(*p["optimizer"]);
+  } catch (Error& e) {
+    throw e.at(p["optimizer"].mark());
+  }
+  const json& weights = *p["loss"]["class_weights"];
+  bool weights_ok = weights.is_null() || weights == "auto" || weights == "balanced";
+  if (weights.is_array() || weights.is_object()) {
+    weights_ok = true;
+    for (const auto& w : weights) weights_ok &= w.is_number() && w.get<double>() >= 0;
+  }
+  if (!weights_ok)
+    throw p["loss"]["class_weights"].error("expected auto, a list of numbers ≥ 0 or a {class: weight} map")
+        .hint("class_weights: auto | [1.0, 2.5, ...] (one per class) | {cat: 2.0}");
+  const bool can_validate = has_val || !p["val_fraction"]->is_null();
+  for (const char* key : {"early_stopping", "reduce_lr_on_plateau", "checkpoint"}) {
+    auto m = monitor_of(p, key);
+    if (m && !can_validate && m->metric.rfind("val_", 0) == 0)
+      throw p[key]["monitor"].error("cannot monitor " + m->metric + " without a validation set")
+          .hint("add `val: split.val` or `val_fraction: 0.1`, or monitor train_loss");
   }
 }
 
@@ -181,8 +234,6 @@ class Train : public Stage {
 
 void Train::open_data(StageContext& ctx) {
   train_ref_ = ctx.input("input");
-  if (train_ref_.output == "test")
-    throw ConfigError("train must not see the test split").at(ctx.mark("/input")).hint("train on split.train");
   train_data_ = image::DatasetView::open(join_path(train_ref_.dir, image::dataset_file_name(train_ref_.output)));
   const auto& data = *train_data_;
   if (data.size() == 0) throw Error("the training set is empty").at(ctx.mark("/input"));
@@ -193,13 +244,8 @@ void Train::open_data(StageContext& ctx) {
 
   bool has_val = ctx.has_input("val");
   const json& fraction = params_["val_fraction"];
-  if (has_val && !fraction.is_null())
-    throw ConfigError("give either `val:` or `val_fraction:`, not both").at(ctx.mark("/val_fraction"));
   if (has_val) {
     InputRef v = ctx.input("val");
-    if (v.output == "test")
-      throw ConfigError("validation must not use the test split").at(ctx.mark("/val"))
-          .hint("use split.val, or val_fraction: to hold out part of the training set");
     val_data_ = image::DatasetView::open(join_path(v.dir, image::dataset_file_name(v.output)));
     if (val_data_->classes() != data.classes())
       throw Error("the validation set's classes differ from the training set's").at(ctx.mark("/val"));
@@ -213,9 +259,7 @@ void Train::open_data(StageContext& ctx) {
     for (size_t i = 0; i < data.size(); ++i) train_idx_.push_back(static_cast<uint32_t>(i));
     val_view_ = &*val_data_;
   } else if (!fraction.is_null()) {
-    double f = fraction.get<double>();
-    if (!(f > 0 && f < 1)) throw ConfigError("val_fraction must be between 0 and 1").at(ctx.mark("/val_fraction"));
-    hold_out(data, f, seed_, &train_idx_, &val_idx_);
+    hold_out(data, fraction.get<double>(), seed_, &train_idx_, &val_idx_);
     val_view_ = &data;
   } else {
     for (size_t i = 0; i < data.size(); ++i) train_idx_.push_back(static_cast<uint32_t>(i));
@@ -230,7 +274,7 @@ void Train::open_data(StageContext& ctx) {
 }
 
 void Train::build_net(StageContext& ctx) {
-  layers_ = model_layers(ctx);
+  layers_ = model_layers(Param(params_, [&ctx](const std::string& pointer) { return ctx.mark(pointer); }));
   const auto& classes = train_data_->classes();
   try {
     net_ = nn::Net::build(layers_, nn::InputShape{channels_, height_, width_}, static_cast<int>(classes.size()),
@@ -359,37 +403,26 @@ void Train::run(StageContext& ctx) {
   threads_ = std::max(1, ctx.threads());
   omp_set_num_threads(threads_);  // OpenMP's count is per thread: set it on the stage's own
 
+  // The parameters were checked with the schema (check_train) when the pipeline was read.
   const int epochs = params_["epochs"].get<int>();
   const int batch = params_["batch"].get<int>();
-  if (epochs < 1) throw ConfigError("epochs must be at least 1").at(ctx.mark("/epochs"));
-  if (batch < 1) throw ConfigError("batch must be at least 1").at(ctx.mark("/batch"));
+  const Param param(params_, [&ctx](const std::string& pointer) { return ctx.mark(pointer); });
 
   early_.reset();
-  if (auto m = monitor_of(ctx, "early_stopping")) {
+  if (auto m = monitor_of(param, "early_stopping")) {
     const json& c = params_["early_stopping"];
     early_.emplace(*m, c["patience"].get<int>(), c["restore_best"].get<bool>());
   }
-  if (auto m = monitor_of(ctx, "reduce_lr_on_plateau")) {
+  if (auto m = monitor_of(param, "reduce_lr_on_plateau")) {
     const json& c = params_["reduce_lr_on_plateau"];
-    double factor = c["factor"].get<double>();
-    if (!(factor > 0 && factor < 1))
-      throw ConfigError("factor must be between 0 and 1").at(ctx.mark("/reduce_lr_on_plateau/factor"));
-    plateau_.emplace(*m, factor, c["patience"].get<int>(), c["cooldown"].get<int>(), c["min_lr"].get<double>());
+    plateau_.emplace(*m, c["factor"].get<double>(), c["patience"].get<int>(), c["cooldown"].get<int>(),
+                     c["min_lr"].get<double>());
   }
-  if (auto m = monitor_of(ctx, "checkpoint")) best_.emplace(*m);
+  if (auto m = monitor_of(param, "checkpoint")) best_.emplace(*m);
   else if (early_ && early_->restore_best()) best_.emplace(early_->monitor());
 
   open_data(ctx);
   bool has_val = val_view_ != nullptr;
-  for (const auto* m : {early_ ? &early_->monitor() : nullptr, best_ ? &best_->monitor() : nullptr})
-    if (m && !has_val && m->metric.rfind("val_", 0) == 0)
-      throw ConfigError("cannot monitor " + m->metric + " without a validation set")
-          .at(ctx.mark(""))
-          .hint("add `val: split.val` or `val_fraction: 0.1`, or monitor train_loss");
-  if (params_["reduce_lr_on_plateau"].is_object() && !has_val &&
-      params_["reduce_lr_on_plateau"]["monitor"].get<std::string>().rfind("val_", 0) == 0)
-    throw ConfigError("cannot monitor val metrics without a validation set").at(ctx.mark("/reduce_lr_on_plateau"))
-        .hint("add `val: split.val` or `val_fraction: 0.1`, or monitor train_loss");
 
   build_net(ctx);
   ctx.disk().write_file(ctx.output_path("summary.txt"), net_->summary());
@@ -549,17 +582,17 @@ StageKind train_stage_kind() {
         one_of("mode", {"auto", "min", "max"}, "auto", "auto: max for accuracy, min for loss")};
   };
   Schema early{monitor_keys("val_loss")};
-  early.fields.push_back(integer("patience", 0, "epochs without improvement before stopping"));
-  early.fields.push_back(number("min_delta", 0.0, "smallest change that counts as an improvement"));
+  early.fields.push_back(at_least(integer("patience", 0, "epochs without improvement before stopping"), 0));
+  early.fields.push_back(at_least(number("min_delta", 0.0, "smallest change that counts as an improvement"), 0));
   early.fields.push_back(boolean("restore_best", true, "keep the best epoch's weights"));
   Schema plateau{monitor_keys("val_loss")};
-  plateau.fields.push_back(number("factor", 0.1, "multiply the learning rate by this"));
-  plateau.fields.push_back(integer("patience", 10, "epochs without improvement before reducing"));
-  plateau.fields.push_back(number("min_delta", 1e-4, "smallest change that counts as an improvement"));
-  plateau.fields.push_back(integer("cooldown", 0, "epochs to wait after a reduction"));
-  plateau.fields.push_back(number("min_lr", 0.0, "never below this"));
+  plateau.fields.push_back(strictly_between(number("factor", 0.1, "multiply the learning rate by this"), 0, 1));
+  plateau.fields.push_back(at_least(integer("patience", 10, "epochs without improvement before reducing"), 0));
+  plateau.fields.push_back(at_least(number("min_delta", 1e-4, "smallest change that counts as an improvement"), 0));
+  plateau.fields.push_back(at_least(integer("cooldown", 0, "epochs to wait after a reduction"), 0));
+  plateau.fields.push_back(at_least(number("min_lr", 0.0, "never below this"), 0));
   Schema best{monitor_keys("val_loss")};
-  Schema loss{{number("label_smoothing", 0.0, "0 .. 1"),
+  Schema loss{{below(number("label_smoothing", 0.0, "share of the target spread over the other classes"), 0, 1),
                any("class_weights", nullptr, "auto | [w per class] | {class: w}")}};
   Field freeze = list_of("freeze", string_field("freeze", nullptr, "layer name"), json::array(),
                          "layer names whose weights stay fixed");
@@ -570,13 +603,15 @@ StageKind train_stage_kind() {
   Schema schema{{
       required(input("input", "the training set, e.g. split.train or an augment stage")),
       input("val", "a validation set, e.g. split.val (never the test split)"),
-      number("val_fraction", nullptr, "hold out this fraction of the training set (stratified) for validation"),
+      strictly_between(
+          number("val_fraction", nullptr, "hold out this fraction of the training set (stratified) for validation"),
+          0, 1),
       file_or_any("model", "a model file with `layers:` (relative to this YAML file) or inline layers"),
       any("layers", nullptr, "an inline layer list (instead of model:)"),
       one_of("normalize", {"scale", "standardize", "none"}, "scale",
              "scale: x/255; standardize: mean/std per channel of the training data; none"),
-      integer("epochs", 10, "passes over the training set"),
-      integer("batch", 32, "samples per optimizer step"),
+      at_least(integer("epochs", 10, "passes over the training set"), 1),
+      at_least(integer("batch", 32, "samples per optimizer step"), 1),
       boolean("shuffle", true, "a seeded new order every epoch"),
       any("optimizer", json{{"adam", {{"lr", 0.001}}}}, "{adam: {lr: 0.001}} | {sgd: {...}} | ... (stages/nn/net.h)"),
       mapping("loss", loss, "label_smoothing, class_weights"),
@@ -588,6 +623,7 @@ StageKind train_stage_kind() {
       freeze,
       integer("seed", nullptr, "default: the pipeline's seed"),
   }};
+  schema.check = check_train;
   return {"train", 1, "trains a network on a dataset", schema, {}, true, [] { return std::make_unique<Train>(); }};
 }
 

@@ -445,24 +445,16 @@ std::vector<Param*> NetImpl::trainable() {
 Net::Net() : impl_(std::make_unique<NetImpl>()) {}
 Net::~Net() = default;
 
-std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int classes, uint64_t seed,
-                                int threads) {
-  if (threads > 0) omp_set_num_threads(threads);
+namespace {
+
+// The layers a `layers:` list names, with their options checked and their
+// names given, not yet shaped: what can be checked without the data.
+std::vector<std::unique_ptr<Layer>> make_layers(const nlohmann::json& layers) {
   if (!layers.is_array() || layers.empty())
     throw ConfigError("layers must be a non-empty list of layers").hint(allowed_layers());
-  if (in.channels < 1 || in.height < 1 || in.width < 1)
-    throw ConfigError("input shape must be positive, got " + shape_str({in.channels, in.height, in.width}));
-  if (classes < 1) throw ConfigError("the data needs at least one class");
-  std::unique_ptr<Net> net(new Net());
-  NetImpl& m = *net->impl_;
-  m.in = in;
-  m.threads = omp_get_max_threads();
-  m.classes = classes;
-  m.seed = seed;
-
+  std::vector<std::unique_ptr<Layer>> out;
   std::map<std::string, int> counts;
   std::set<std::string> names;
-  Dims shape = m.input_dims();
   for (size_t i = 0; i < layers.size(); ++i) {
     const auto& item = layers[i];
     std::string name;
@@ -507,13 +499,43 @@ std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int
       if (!names.insert(name).second) throw ConfigError("two layers are named '" + name + "'");
       auto layer = spec->make(Options(opts));
       layer->set_identity(spec->type, name);
-      layer->in_shape = shape;
-      layer->out_shape = layer->configure(shape);
-      shape = layer->out_shape;
-      m.layers.push_back(std::move(layer));
+      out.push_back(std::move(layer));
     } catch (Error& e) {
       throw e.context(layer_label(i, name));
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Net::check_layers(const nlohmann::json& layers) { make_layers(layers); }
+
+std::unique_ptr<Net> Net::build(const nlohmann::json& layers, InputShape in, int classes, uint64_t seed,
+                                int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+  if (in.channels < 1 || in.height < 1 || in.width < 1)
+    throw ConfigError("input shape must be positive, got " + shape_str({in.channels, in.height, in.width}));
+  if (classes < 1) throw ConfigError("the data needs at least one class");
+  std::vector<std::unique_ptr<Layer>> made = make_layers(layers);
+  std::unique_ptr<Net> net(new Net());
+  NetImpl& m = *net->impl_;
+  m.in = in;
+  m.threads = omp_get_max_threads();
+  m.classes = classes;
+  m.seed = seed;
+
+  Dims shape = m.input_dims();
+  for (size_t i = 0; i < made.size(); ++i) {
+    auto& layer = made[i];
+    try {
+      layer->in_shape = shape;
+      layer->out_shape = layer->configure(shape);
+      shape = layer->out_shape;
+    } catch (Error& e) {
+      throw e.context(layer_label(i, layer->name()));
+    }
+    m.layers.push_back(std::move(layer));
   }
   Layer& last = *m.layers.back();
   if (shape != Dims{classes}) {

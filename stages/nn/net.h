@@ -73,6 +73,9 @@ class Net {
   // Throws pipe::ConfigError naming the layer (index and name) and the shapes.
   static std::unique_ptr<Net> build(const nlohmann::json& layers, InputShape in, int classes, uint64_t seed,
                                     int threads = 0);
+  // What build() checks without the data's shape: the layer types, their
+  // options and names.  Throws the same ConfigErrors.
+  static void check_layers(const nlohmann::json& layers);
   ~Net();
 
   // A table: layer, type, output shape, params; then totals.

@@ -162,7 +162,7 @@ TEST_CASE("--help after a command prints that command's usage and runs nothing",
   CHECK(help.err.empty());
   CHECK(help.out.rfind("usage: pipe run FILE [--set KEY=VALUE]...", 0) == 0);
   CHECK_FALSE(fs::exists(p.dir / "results"));
-  CHECK(p.pipe({"gc", "-h"}).out.rfind("usage: pipe gc [--keep N]\n", 0) == 0);
+  CHECK(p.pipe({"gc", "-h"}).out.rfind("usage: pipe gc [--keep N] [--wait SECONDS]\n", 0) == 0);
   CHECK(p.pipe({"--help"}).out.rfind("usage: pipe COMMAND [ARGS]\n", 0) == 0);
 }
 
@@ -209,7 +209,7 @@ TEST_CASE("option --dry-run shows what would run and why", "[cli][dry-run]") {
   CliResult changed = p.pipe({"run", "p.yaml", "--dry-run", "--set", "a.suffix=-b"});
   auto out = lines(changed.out);
   REQUIRE(out.size() == 6);
-  CHECK(out[0] == "# demo");
+  CHECK(out[0] == "# demo+a.suffix=-b");  // compared with the runs named demo
   CHECK(out[1] == "stage  kind    action  reason          key");
   std::string src_key = p.show("demo")["stages"][0]["key"].get<std::string>().substr(0, 12);
   CHECK(out[2] == "src    source  cached                  " + src_key);
@@ -230,7 +230,8 @@ TEST_CASE("option --jobs 2 runs independent stages in parallel", "[cli][jobs]") 
   double s2 = stages[1]["metrics"]["started"], f2 = stages[1]["metrics"]["finished"];
   CHECK(s1 < f2);
   CHECK(s2 < f1);
-  CHECK(p.pipe({"run", "p.yaml", "--jobs", "0"}).err == "pipe: error: --jobs: must be at least 1\n");
+  CHECK(p.pipe({"run", "p.yaml", "--jobs", "0"}).err ==
+        "pipe: error: --jobs: must be at least 1 (got 0)\n  allowed: an integer ≥ 1, the stages run at once\n");
 }
 
 TEST_CASE("option --force reruns a stage and its downstream", "[cli][force]") {
@@ -259,7 +260,13 @@ TEST_CASE("option --until runs a stage and what it needs, nothing downstream", "
 TEST_CASE("pipe gc drops what no run references", "[cli][gc]") {
   Project p;
   REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);
-  REQUIRE(p.pipe({"run", "p.yaml", "--set", "a.suffix=-b"}).code == 0);
+  std::string changed = kPipeline;
+  changed.replace(changed.find("suffix: -a"), 10, "suffix: -b");
+  write_text(p.dir / "p.yaml", changed);
+  REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);
+  // Reports of both runs, as pipe report writes them.
+  write_text(p.dir / "results/reports/demo/report.html", "first");
+  write_text(p.dir / "results/reports/demo#2/report.html", "second");
   auto count = [&] {
     size_t n = 0;
     for (auto& e : fs::directory_iterator(p.dir / "results/artifacts")) n += e.is_directory();
@@ -277,8 +284,10 @@ TEST_CASE("pipe gc drops what no run references", "[cli][gc]") {
   json runs = p.pipe({"runs", "--format", "json"}).json();
   REQUIRE(runs.size() == 1);
   CHECK(runs[0]["name"] == "demo#2");
+  CHECK_FALSE(fs::exists(p.dir / "results/reports/demo"));  // the deleted run's report goes with it
+  CHECK(fs::exists(p.dir / "results/reports/demo#2/report.html"));
   // What is left still runs from the cache.
-  REQUIRE(p.pipe({"run", "p.yaml", "--set", "a.suffix=-b"}).code == 0);
+  REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);
   CHECK(p.statuses("demo") == std::vector<std::string>{"cached", "cached", "cached", "cached"});
   CHECK(p.statuses("demo")[0] == "cached");
 }
@@ -299,4 +308,66 @@ TEST_CASE("pipe graph prints dot; --results or PIPE_RESULTS chooses the folder",
   CHECK(fs::exists(p.dir / "from-env/pipe.db"));
   CHECK(run_cli(p.dir.path(), {"runs", "--format", "json"}, {"PIPE_RESULTS=elsewhere"}).json().size() == 1);
   CHECK_FALSE(fs::exists(p.dir / "results"));
+}
+
+TEST_CASE("a parameter out of its range stops pipe run before anything runs", "[cli][range]") {
+  Project p;
+  CliResult r = p.pipe({"run", "p.yaml", "--set", "s.epochs=-3"});
+  CHECK(r.code == 2);
+  CHECK(r.err == "pipe: error: --set s.epochs: stage 's': epochs: must be at least 1 (got -3)\n"
+                 "  allowed: an integer ≥ 1\n");
+  CHECK(r.out.empty());
+  CHECK_FALSE(fs::exists(p.dir / "results"));  // no run row, no artifact
+  CHECK(p.pipe({"run", "p.yaml", "--dry-run", "--set", "s.epochs=0"}).code == 2);
+}
+
+TEST_CASE("a run with --set is named by its overrides and leaves the plain name alone", "[cli][names]") {
+  Project p;
+  REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);
+  CliResult quick = p.pipe({"run", "p.yaml", "--set", "s.epochs=1", "--set", "a.suffix=-b"});
+  REQUIRE(quick.code == 0);
+  CHECK(std::regex_match(quick.out, std::regex("run [0-9a-f]{12} demo\\+s\\.epochs=1\\+a\\.suffix=-b done\n")));
+  // Compared with the plain runs: why its stages run.
+  CHECK(quick.err.find("[a] running (params changed)") != std::string::npos);
+  json plain = p.show("demo");
+  CHECK(plain["name"] == "demo");
+  CHECK(p.show("demo+s.epochs=1+a.suffix=-b")["epochs"].size() == 1);
+  CHECK(plain["epochs"].size() == 2);
+  // --name chooses the name itself.
+  CliResult named = p.pipe({"run", "p.yaml", "--set", "s.epochs=1", "--name", "short"});
+  CHECK(std::regex_match(named.out, std::regex("run [0-9a-f]{12} short done\n")));
+}
+
+TEST_CASE("pipe gc --keep takes at least 1", "[cli][gc]") {
+  Project p;
+  REQUIRE(p.pipe({"run", "p.yaml"}).code == 0);
+  for (const char* keep : {"0", "-1"}) {
+    CliResult r = p.pipe({"gc", "--keep", keep});
+    CHECK(r.code == 2);
+    CHECK(r.err == "pipe: error: --keep: must be at least 1 (got " + std::string(keep) +
+                       ")\n  allowed: an integer ≥ 1, the latest runs kept per name; to drop every run, delete "
+                       "the results folder\n");
+  }
+  CHECK(p.pipe({"runs", "--format", "json"}).json().size() == 1);
+}
+
+TEST_CASE("option errors say what is allowed", "[cli][options]") {
+  Project p;
+  auto err = [&](std::vector<std::string> args) {
+    CliResult r = p.pipe(args);
+    CHECK(r.code == 2);
+    return r.err;
+  };
+  CHECK(err({"run", "p.yaml", "--set", "s.epochs", "3"}) ==
+        "pipe: error: --set s.epochs: expected KEY=VALUE in one word, got 's.epochs' and '3'\n"
+        "  write it with '=': --set s.epochs=3\n");
+  CHECK(err({"run", "p.yaml", "--variant"}) == "pipe: error: --variant: needs a value\n  usage: --variant NAME\n");
+  CHECK(err({"run", "p.yaml", "--jobs", "abc"}) ==
+        "pipe: error: --jobs: expected an integer, got 'abc'\n  allowed: a whole number, e.g. --jobs N\n");
+  CHECK(err({"run", "p.yaml", "--wait", "soon"}) ==
+        "pipe: error: --wait: expected a number, got 'soon'\n  allowed: a number, e.g. --wait SECONDS\n");
+  CHECK(err({"run", "p.yaml", "--dry-run=yes"}) ==
+        "pipe: error: --dry-run: takes no value\n  --dry-run is a flag: give it alone\n");
+  CHECK(err({"show", "a", "b"}) ==
+        "pipe: error: pipe show: expected 1 argument, got 2: 'a', 'b'\n  usage: pipe show RUN [--format table|json]\n");
 }

@@ -415,3 +415,58 @@ TEST_CASE("a free-form field can keep its scalars as text", "[config][nested]") 
   CHECK(out["names"] == nlohmann::json::parse(R"(["007", "yes", {"a": "1.50"}])"));
   CHECK(out["values"] == nlohmann::json::parse(R"([7, true, {"a": 1.5}])"));
 }
+
+namespace {
+
+// The error (line and hint) of one value of a schema with ranges, or "".
+std::string range_error(const std::string& yaml, std::string* hint) {
+  Schema schema{{
+      at_least(integer("epochs", 10, ""), 1),
+      between(number("fraction", 0.5, ""), 0, 1),
+      strictly_between(number("factor", 0.1, ""), 0, 1),
+      below(number("smoothing", 0.0, ""), 0, 1),
+      at_least(number("rate", 0.001, ""), 1e-06),
+  }};
+  hint->clear();
+  try {
+    validate(parse_yaml(yaml, "s.yaml"), schema, nullptr);
+  } catch (const Error& e) {
+    *hint = e.hint_text();
+    return e.line();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("integer and number ranges of a schema say what is allowed", "[config][range]") {
+  std::string hint;
+  CHECK(range_error("epochs: -3", &hint) == "s.yaml:1:9: epochs: must be at least 1 (got -3)");
+  CHECK(hint == "allowed: an integer ≥ 1");
+  CHECK(range_error("epochs: 1", &hint) == "");
+  CHECK(range_error("fraction: 1.5", &hint) == "s.yaml:1:11: fraction: must be between 0 and 1 (got 1.5)");
+  CHECK(hint == "allowed: a number from 0 to 1");
+  CHECK(range_error("fraction: 0", &hint) == "");
+  CHECK(range_error("fraction: 1", &hint) == "");
+  CHECK(range_error("factor: 1", &hint) == "s.yaml:1:9: factor: must be between 0 and 1, both excluded (got 1)");
+  CHECK(hint == "allowed: a number > 0 and < 1");
+  CHECK(range_error("factor: 0", &hint) == "s.yaml:1:9: factor: must be between 0 and 1, both excluded (got 0)");
+  CHECK(range_error("smoothing: 1", &hint) == "s.yaml:1:12: smoothing: must be between 0 and 1, 1 excluded (got 1)");
+  CHECK(hint == "allowed: a number ≥ 0 and < 1");
+  CHECK(range_error("smoothing: 0", &hint) == "");
+  CHECK(range_error("rate: 0", &hint) == "s.yaml:1:7: rate: must be at least 1e-06 (got 0)");
+  CHECK(range_error("rate: .inf", &hint) == "");
+  // A default is not checked: a schema may default to a value outside the range ("0: off").
+  CHECK(range_error("{}", &hint) == "");
+  CHECK(range_text(at_least(integer("k", 1, ""), 1)) == "≥ 1");
+  CHECK(range_text(integer("k", 1, "")) == "");
+}
+
+TEST_CASE("a --set value out of its range is an error before anything runs", "[config][range][set]") {
+  Fixture f;
+  const std::string with_score = base_with("  - id: s\n    kind: score\n    input: a\n");
+  CHECK(f.error(with_score, {"s.epochs=-3"}) == "--set s.epochs: stage 's': epochs: must be at least 1 (got -3)");
+  CHECK(f.hint == "allowed: an integer ≥ 1");
+  CHECK(f.error(with_score + "    epochs: 0\n") == "p.yaml:13:13: stage 's': epochs: must be at least 1 (got 0)");
+  CHECK(f.hint == "allowed: an integer ≥ 1");
+}

@@ -103,7 +103,8 @@ TEST_CASE("option --variant and --point pick one run; --set applies to every run
   o.sets.push_back(parse_set("seed=5"));
   auto runs = expand(dir, yaml, o);
   REQUIRE(runs.size() == 1);
-  CHECK(runs[0].name == "exp/y/p1");
+  CHECK(runs[0].name == "exp/y/p1+seed=5");  // --set shows in the name
+  CHECK(runs[0].plain_name == "exp/y/p1");
   CHECK(runs[0].seed == 5);
 
   o.variant = "z";

@@ -90,7 +90,7 @@ InProcessRun run_in_process(Store& store, Disk& disk, const Graph& graph, const 
   InProcessRun out;
   out.graph = &graph;
   Executor exe(store, disk, Progress::null(), std::move(options));
-  out.plan = exe.plan(graph, spec.name);
+  out.plan = exe.plan(graph, store.compared_name(spec.name, spec.plain_name));
   if (dry) return out;
   RunRecord rec;
   rec.base_name = spec.name;

@@ -29,8 +29,15 @@ TEST_CASE("the results lock is exclusive and says who holds it", "[lock]") {
       CHECK(e.exit_code() == 3);
       CHECK(e.where().empty());
       CHECK(std::regex_match(e.message(),
-                             std::regex(results + "/ is locked by pid " + std::to_string(::getpid()) +
-                                        R"( \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\))")));
+                             std::regex(results + "/ is still locked by pid " + std::to_string(::getpid()) +
+                                        R"( \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\) after waiting 0.2 s)")));
+      CHECK(e.hint_text() == "wait for it to finish, or give a longer --wait SECONDS");
+    }
+    try {
+      ResultsLock third(results, 0);  // no waiting: the hint offers it
+      FAIL("expected the lock to be taken");
+    } catch (const Error& e) {
+      CHECK(std::regex_match(e.message(), std::regex(results + "/ is locked by pid \\d+ .*")));
       CHECK(e.hint_text() == "wait for it to finish, or pass --wait SECONDS");
     }
   }

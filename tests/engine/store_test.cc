@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "engine/error.h"
@@ -197,6 +198,52 @@ TEST_CASE("RUN is an id, a unique id prefix, or a name (latest without #)", "[st
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::kConfig);
     CHECK(e.message() == "no run 'nothing' in " + dir / "results");
+  }
+}
+
+TEST_CASE("a RUN that matches several runs or none says which runs come close", "[store][names]") {
+  TempDir dir;
+  Store store(dir / "results");
+  RunRecord cnn = new_run(store, "multiscript/cnn");
+  RunRecord s800 = new_run(store, "runes/mlp/seed800");
+  RunRecord s801 = new_run(store, "runes/mlp/seed801");
+  const std::string where = " in " + dir / "results";
+  auto error_of = [&](const std::string& ref, std::string* hint) {
+    try {
+      store.find_run(ref);
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::kConfig);
+      *hint = e.hint_text();
+      return e.message();
+    }
+    return std::string("no error");
+  };
+  std::string hint;
+  CHECK(error_of("multiscript/cnnn", &hint) == "no run 'multiscript/cnnn'" + where + " (did you mean 'multiscript/cnn'?)");
+  CHECK(hint == "`pipe runs` lists the runs; RUN is an id, a unique id prefix or a name");
+  // The name of a series: its runs, newest first.
+  CHECK(error_of("runes/mlp", &hint) == "no run 'runes/mlp'" + where + " (did you mean 'runes/mlp/seed801'?)");
+  CHECK(hint == "runs named runes/mlp/...: " + s801.id + " runes/mlp/seed801, " + s800.id + " runes/mlp/seed800");
+
+  // One-character prefixes count; an ambiguous one lists its runs.  With 17
+  // runs at least two ids share a first character.
+  std::vector<RunRecord> all = {cnn, s800, s801};
+  while (all.size() < 17) all.push_back(new_run(store, "more"));
+  std::map<char, std::vector<RunRecord>> by_first;
+  for (const auto& r : all) by_first[r.id[0]].push_back(r);
+  for (const auto& [first, runs] : by_first) {
+    std::string prefix(1, first);
+    if (runs.size() == 1) {
+      CHECK(store.find_run(prefix).id == runs[0].id);
+      continue;
+    }
+    CHECK(error_of(prefix, &hint) ==
+          "run id prefix '" + prefix + "' is ambiguous: " + std::to_string(runs.size()) + " runs match");
+    std::string listed;
+    for (size_t i = runs.size(); i-- > 0 && runs.size() - i <= 8;)
+      listed += (listed.empty() ? "" : ", ") + runs[i].id + " " + runs[i].name;
+    if (runs.size() > 8) listed += ", … " + std::to_string(runs.size() - 8) + " more";
+    CHECK(hint == "give more characters of the id: " + listed);
   }
 }
 

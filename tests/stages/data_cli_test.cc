@@ -70,6 +70,28 @@ TEST_CASE("the example pipeline runs, comes from the cache, and shows its sample
   Result from_file = pipe_cmd(f, "samples " + f.path() + "/nothing.bin --out " + f.path() + "/x.png");
   CHECK(from_file.code == 2);
 
+  // Without --out: ./samples[-STAGE].png, then -2, -3: a second sheet never replaces the first.
+  Result one = pipe_cmd(f, "samples data_example --stage clean --per-class 1");
+  CHECK(one.out == "samples-clean.png\n");
+  Result two = pipe_cmd(f, "samples data_example --stage clean --per-class 1");
+  CHECK(two.out == "samples-clean-2.png\n");
+  CHECK(fs::exists(f.path() + "/samples-clean.png"));
+  CHECK(fs::exists(f.path() + "/samples-clean-2.png"));
+  // --out mistakes are found before any work.
+  Result folder = pipe_cmd(f, "samples data_example --out " + f.path());
+  CHECK(folder.code == 2);
+  CHECK(folder.err == "pipe: error: --out " + f.path() + ": is a folder\n  give a file name, e.g. --out " +
+                          f.path() + "/samples.png\n");
+  Result jpg = pipe_cmd(f, "samples data_example --out sheet.jpg");
+  CHECK(jpg.code == 2);
+  CHECK(jpg.err == "pipe: error: --out sheet.jpg: the sheet is written as PNG, not .jpg\n"
+                   "  name the file .png, e.g. --out sheet.png\n");
+  CHECK_FALSE(fs::exists(f.path() + "/sheet.jpg"));
+  Result nowhere = pipe_cmd(f, "samples data_example --out no/such/sheet.png");
+  CHECK(nowhere.code == 2);
+  CHECK(nowhere.err == "pipe: error: --out no/such/sheet.png: no folder no/such\n"
+                       "  create it first, or write the sheet elsewhere\n");
+
   Result wrong = pipe_cmd(f, "samples data_example --stage nope");
   CHECK(wrong.code == 2);
   CHECK(wrong.err.find("augment") != std::string::npos);  // lists the run's stages

@@ -208,7 +208,7 @@ TEST_CASE("ingest: an error inside a source points at the value at fault", "[dat
   };
   CHECK(source_with("  layout: manfest") == "stage.yaml:3:11: source.layout: 'manfest' is not allowed");
   CHECK(hint == "allowed: auto | folder | manifest | idx");
-  CHECK(source_with("  limit_per_class: -2") == "stage.yaml:3:20: source.limit_per_class: must be ≥ 0 (0 keeps all)");
+  CHECK(source_with("  limit_per_class: -2") == "stage.yaml:3:20: source.limit_per_class: must be at least 0 (got -2)");
   CHECK(source_with("  label_from_filename: '^img(\\d+'") ==
         "stage.yaml:3:24: source.label_from_filename: not a valid regular expression: ^img(\\d+");
   CHECK(source_with("  group_from_filename: '-\\w+$'") ==
@@ -227,9 +227,9 @@ TEST_CASE("ingest: an error inside a source points at the value at fault", "[dat
   // In a list of sources, the index is part of the key.
   CHECK(config_error(ingest_stage_kind(), "sources:\n  - path: " + f.path() + "/src\n  - path: " + f.path() +
                                               "/src\n    limit_per_class: -1") ==
-        "stage.yaml:4:22: sources[1].limit_per_class: must be ≥ 0 (0 keeps all)");
+        "stage.yaml:4:22: sources[1].limit_per_class: must be at least 0 (got -1)");
   CHECK(config_error(ingest_stage_kind(), "source: { path: /tmp }\nmax_side: -1") ==
-        "stage.yaml:2:11: max_side: must be ≥ 0 (0 keeps the size)");
+        "stage.yaml:2:11: max_side: must be at least 0 (got -1)");
 }
 
 TEST_CASE("ingest: a fixed label per source, classes renamed and merged", "[data][ingest]") {
@@ -374,7 +374,7 @@ TEST_CASE("split: stratified counts per split, empty splits written, seeded", "[
 TEST_CASE("split: bad options are errors at the key they blame", "[data][split]") {
   CHECK(config_error(split_stage_kind(), "input: x\nstratify: true") == "stage.yaml:1:1: give fractions, folds or by_folder");
   CHECK(config_error(split_stage_kind(), "input: x\nfractions: { train: 0.8, test: 1.5 }") ==
-        "stage.yaml:2:32: fractions.test: must be between 0 and 1");
+        "stage.yaml:2:32: fractions.test: must be between 0 and 1 (got 1.5)");
   CHECK(config_error(split_stage_kind(), "input: x\nfractions: { train: 0.8, test: 0.3 }") ==
         "stage.yaml:2:12: fractions: add up to 1.100000, more than 1");
   CHECK(config_error(split_stage_kind(), "input: x\nfractions: { train: 0 }") == "stage.yaml:2:12: fractions: are all 0");
@@ -411,7 +411,7 @@ TEST_CASE("augment: bad ops are errors at the value at fault, before anything ru
         "stage.yaml:4:33: ops[1].elastic.sigma: must be > 0");
   CHECK(config_error(augment_stage_kind(), "input: x\nops: [ {erasing: {area: [0.5, 0.1]}} ]") ==
         "stage.yaml:2:25: ops[0].erasing.area: expected 0 < min ≤ max");
-  CHECK(config_error(augment_stage_kind(), "input: x\ncopies: -1") == "stage.yaml:2:9: copies: must be ≥ 0");
+  CHECK(config_error(augment_stage_kind(), "input: x\ncopies: -1") == "stage.yaml:2:9: copies: must be at least 0 (got -1)");
   CHECK(config_error(augment_stage_kind(), "input: x\nonline: false\nkeep_original: false\ncopies: 0\nops: [flip_h]") ==
         "stage.yaml:4:9: copies: leaves no image: with keep_original: false, make at least one copy");
 }

@@ -137,3 +137,41 @@ TEST_CASE("pipe evaluate and pipe predict score new image files through the run'
   CHECK(pred2.err.find("zz-broken.jpg") != std::string::npos);
   CHECK(pred2.out.rfind("path,rank,class,p\n", 0) == 0);
 }
+
+TEST_CASE("wrong arguments to pipe evaluate and pipe predict are usage errors that name the problem") {
+  if (!std::filesystem::exists(PIPE_BIN)) {
+    WARN("pipe binary not built: " << PIPE_BIN);
+    return;
+  }
+  TempDir t;
+  const std::string root = t.path();
+  write_images(root + "/data", "left", 20, 1);
+  write_images(root + "/data", "right", 20, 2);
+  std::ofstream(root + "/tiny.yaml") << kPipeline;
+  REQUIRE(run_pipe(root, "run tiny.yaml --threads 1").code == 0);
+  std::filesystem::create_directories(root + "/empty");
+  Result failed = run_pipe(root, "run tiny.yaml --threads 1 --set ingest.source.path=empty");
+  REQUIRE(failed.code == 1);
+
+  // A run whose training never finished.
+  Result ev = run_pipe(root, "evaluate tiny+ingest.source.path=empty data");
+  CHECK(ev.code == 2);
+  CHECK(ev.err ==
+        "pipe: error: run 'tiny+ingest.source.path=empty' has no finished train stage\n"
+        "  run 'tiny+ingest.source.path=empty' failed; give a run whose training finished (`pipe runs` lists "
+        "them with their status)\n");
+  // Loose files where class folders belong: the hint names what the command takes, not YAML keys.
+  write_images(root + "/flat", "", 2, 3);
+  Result flat = run_pipe(root, "evaluate tiny flat");
+  CHECK(flat.code == 2);
+  CHECK(flat.err == "pipe: error: " + root + "/flat: no class folders in the dataset folder\n"
+                    "  pipe evaluate takes a folder DIR/<class>/<file>, a CSV manifest (path,label) or an IDX "
+                    "images file with its labels file beside it (x-labels-idx1-ubyte.gz)\n");
+  // A file that is no image.
+  std::ofstream(root + "/bad.png") << "hi";
+  Result bad = run_pipe(root, "predict tiny bad.png");
+  CHECK(bad.code == 2);
+  CHECK(bad.err == "pipe: warning: skipped bad.png: not an image (unknown file format)\n"
+                   "pipe: error: bad.png: no image could be read (1 skipped, see the warnings above)\n"
+                   "  give an image file, a folder of images or a CSV manifest with a `path` column\n");
+}

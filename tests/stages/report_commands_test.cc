@@ -15,6 +15,7 @@
 #include "report/stats.h"
 #include "stages/image/dataset.h"
 #include "stages/run_records.h"
+#include "tests/stages/pipe_cli.h"
 #include "tests/temp_folder.h"
 
 using json = nlohmann::json;
@@ -294,6 +295,19 @@ TEST_CASE("pipe report writes html and md with figures from the stored records",
   CHECK(in.topk.size() == 3);  // one per class
   CHECK(in.gradcam.empty());   // the fake train stage has no model files
   CHECK_FALSE(in.gradcam_note.empty());
+
+  // A folder that cannot be made is a wrong --out (exit 2), found before any work.
+  auto with_err = [&](const std::string& args) {
+    return pipe::testing::run_pipe(res.dir.string(), args + " --results " + res.dir.string());
+  };
+  pipe::testing::CliResult proc = with_err("report " + a.name + " --out /proc/x");
+  CHECK(proc.code == 2);
+  CHECK(proc.err == "pipe: error: --out /proc/x: cannot create the folder: No such file or directory\n"
+                    "  give --out a folder you can write to\n");
+  pipe::testing::CliResult file = with_err("report " + a.name + " --out " + (out / "report.md").string());
+  CHECK(file.code == 2);
+  CHECK(file.err == "pipe: error: --out " + (out / "report.md").string() +
+                        ": is a file, not a folder\n  --out names the folder report.html goes into\n");
 
   // Default folder: results/reports/<run name>/.
   Output d = pipe_cmd(res.dir, "report " + a.name);

@@ -226,7 +226,7 @@ TEST_CASE("malformed inputs to report, compare and predict give clear errors", "
   std::ofstream(f.at("list.csv")) << "file,label\ndata/left/0.png,left\n";
   expect("predict tiny list.csv", 2, "the manifest header has no `path` column");
   std::ofstream(f.at("broken/a.png")) << "not a png";
-  expect("predict tiny broken", 1, "no image could be read");
+  expect("predict tiny broken", 2, "no image could be read (1 skipped, see the warnings above)");
   expect("predict tiny data/left --top-k 0", 2, "--top-k: must be at least 1");
 
   // A report stage fed by something other than an evaluation fails at its key.

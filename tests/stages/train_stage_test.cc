@@ -192,27 +192,70 @@ TEST_CASE("reduce-LR-on-plateau lowers the learning rate the net uses") {
   CHECK(ctx.epochs["4"]["lr"].get<double>() == Approx(2.5e-10));
 }
 
-TEST_CASE("monitoring val metrics without a validation set is a configuration error") {
+// The configuration error (line, then hint) of train parameters, checked
+// when they are read: nothing has run yet.
+std::string train_params_error(const std::string& yaml) {
   TempDir t;
-  write_set(t.dir("data"), blobs(4, 4, 4, 5));
-  TestContext ctx(train_stage_kind(), kDense + "early_stopping: {monitor: val_accuracy}\n", t.dir("out"),
-                  t.dir("work"));
-  ctx.bind("input", t.path() + "/data");
   try {
-    run_stage(train_stage_kind(), ctx);
-    FAIL("no error");
+    TestContext ctx(train_stage_kind(), yaml, t.dir("out"), t.dir("work"));
   } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::kConfig);
-    CHECK(e.message().find("val_accuracy") != std::string::npos);
+    return (e.kind() == ErrorKind::kConfig ? "" : "not a config error: ") + e.line() + "\n  " + e.hint_text();
   }
+  return "";
 }
 
-TEST_CASE("train refuses the test split") {
-  TempDir t;
-  write_set(t.dir("split"), blobs(4, 4, 4, 5), "test");
-  TestContext ctx(train_stage_kind(), kDense, t.dir("out"), t.dir("work"));
-  ctx.bind("input", t.path() + "/split", "test");
-  REQUIRE_THROWS_WITH(run_stage(train_stage_kind(), ctx), Catch::Contains("test split"));
+TEST_CASE("train parameters are checked when they are read before anything runs") {
+  CHECK(train_params_error(kDense) == "");
+  CHECK(train_params_error(kDense + "epochs: -3\n") ==
+        "test.yaml:8:9: epochs: must be at least 1 (got -3)\n  allowed: an integer ≥ 1");
+  CHECK(train_params_error("input: data\nlayers: [flatten]\nbatch: 0\n") ==
+        "test.yaml:3:8: batch: must be at least 1 (got 0)\n  allowed: an integer ≥ 1");
+  CHECK(train_params_error(kDense + "val_fraction: 1.5\n") ==
+        "test.yaml:8:15: val_fraction: must be between 0 and 1, both excluded (got 1.5)\n"
+        "  allowed: a number > 0 and < 1");
+  CHECK(train_params_error(kDense + "val_fraction: 0.2\nreduce_lr_on_plateau: {monitor: train_loss, factor: 2}\n") ==
+        "test.yaml:9:53: reduce_lr_on_plateau.factor: must be between 0 and 1, both excluded (got 2)\n"
+        "  allowed: a number > 0 and < 1");
+  CHECK(train_params_error(kDense + "early_stopping: {patience: -1}\n") ==
+        "test.yaml:8:28: early_stopping.patience: must be at least 0 (got -1)\n  allowed: an integer ≥ 0");
+  CHECK(train_params_error(kDense + "loss: {label_smoothing: 1}\n") ==
+        "test.yaml:8:25: loss.label_smoothing: must be between 0 and 1, 1 excluded (got 1)\n"
+        "  allowed: a number ≥ 0 and < 1");
+  // Rules between keys.
+  CHECK(train_params_error("input: data\nepochs: 2\n") ==
+        "test.yaml:1:1: no model: give `model:` (a model file or inline layers) or `layers:`\n"
+        "  layers: [ flatten, {dense: {units: 10}} ] or model: models/cnn.yaml");
+  CHECK(train_params_error(kDense + "model: [flatten]\n") ==
+        "test.yaml:4:3: layers: give either `model:` or `layers:`, not both\n  keep one of them");
+  CHECK(train_params_error(kDense + "val: split.val\nval_fraction: 0.1\n") ==
+        "test.yaml:9:15: val_fraction: give either `val:` or `val_fraction:`, not both\n  keep one of them");
+  CHECK(train_params_error("input: split.test\nlayers: [flatten]\n") ==
+        "test.yaml:1:8: input: train must not see the test split\n  train on split.train");
+  CHECK(train_params_error(kDense + "val: split.test\n") ==
+        "test.yaml:8:6: val: validation must not use the test split\n"
+        "  use split.val, or val_fraction: to hold out part of the training set");
+  CHECK(train_params_error(kDense + "early_stopping: {monitor: val_accuracy}\n") ==
+        "test.yaml:8:27: early_stopping.monitor: cannot monitor val_accuracy without a validation set\n"
+        "  add `val: split.val` or `val_fraction: 0.1`, or monitor train_loss");
+  CHECK(train_params_error(kDense + "checkpoint: {monitor: val_acc}\n") ==
+        "test.yaml:8:23: cannot monitor 'val_acc'\n"
+        "  monitor one of: val_loss, val_accuracy, train_loss, train_accuracy");
+  CHECK(train_params_error(kDense + "optimizer: {adamm: {lr: 0.1}}\n") ==
+        "test.yaml:8:12: unknown optimizer 'adamm'\n  allowed: sgd, adam, adamw, rmsprop");
+  CHECK(train_params_error(kDense + "loss: {class_weights: [1, -2]}\n") ==
+        "test.yaml:8:23: loss.class_weights: expected auto, a list of numbers ≥ 0 or a {class: weight} map\n"
+        "  class_weights: auto | [1.0, 2.5, ...] (one per class) | {cat: 2.0}");
+  CHECK(train_params_error("input: data\nlayers: {conv: 3}\n") ==
+        "test.yaml:2:9: a model is a list of layers\n  layers: [ {conv: {filters: 32, kernel: 3}}, ... ]");
+  // Each layer's kind, options and name, before the data's shape is known.
+  CHECK(train_params_error("input: data\nlayers: [flatten, {dense: {units: 2, activaton: relu}}]\n") ==
+        "test.yaml:2:9: layer 2 (dense_1): unknown key 'activaton' for dense\n  allowed: units, bias, activation, "
+        "kernel_initializer, bias_initializer, name");
+  CHECK(train_params_error("input: data\nlayers: [flaten]\n") == "test.yaml:2:9: layer 1: unknown layer 'flaten'\n  allowed: conv2d, maxpool, avgpool, global_avgpool, dense, "
+        "flatten, reshape, dropout, batchnorm, relu, leaky_relu, elu, tanh, sigmoid, gelu, softmax, activation, "
+        "simple_rnn, lstm, gru");
+  CHECK(train_params_error("input: data\nlayers: [{conv: {filters: 0}}]\n") ==
+        "test.yaml:2:9: layer 1 (conv2d_1): filters must be >= 1\n  ");
 }
 
 TEST_CASE("a diverging loss stops training with the epoch and batch") {

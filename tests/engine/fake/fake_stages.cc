@@ -179,7 +179,7 @@ void register_fake_stages() {
   r.add({"score",
          1,
          "fake metrics",
-         Schema{{required(input("input", "upstream")), integer("epochs", 2, "epochs")}},
+         Schema{{required(input("input", "upstream")), at_least(integer("epochs", 2, "epochs"), 1)}},
          {},
          false,
          make<Score>()});
