@@ -157,8 +157,8 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
     const GraphStage& gs = graph.stages()[i];
     PlannedStage& p = plan[i];
     p.index = i;
-    json keyed = gs.params;      // paths → content hashes, inputs → producer keys
-    json described = gs.params;  // paths blanked: moving a file with the same content changes nothing
+    json keyed = keyed_params(gs.params, gs.kind->schema);  // paths → content hashes, inputs → producer keys
+    json described = keyed;  // paths blanked: moving a file with the same content changes nothing
     json sources = json::object();
     json inputs = json::object();
     auto add_source = [&](const std::string& ptr, const json& v) {

@@ -32,6 +32,23 @@ void visit_fields(const nlohmann::json& params, const Schema& schema, FieldType 
     if (params.contains(f.name)) visit_field(params[f.name], f, type, "/" + f.name, fn);
 }
 
+nlohmann::json keyed_params(const nlohmann::json& params, const Schema& schema) {
+  if (!params.is_object()) return params;
+  nlohmann::json out = params;
+  for (const auto& f : schema.fields) {
+    if (!out.contains(f.name)) continue;
+    nlohmann::json& v = out[f.name];
+    if (f.key == KeyRule::kNever || (f.key == KeyRule::kUnlessDefault && v == f.default_value)) {
+      out.erase(f.name);
+    } else if (f.type == FieldType::kMap && f.schema) {
+      v = keyed_params(v, *f.schema);
+    } else if (f.type == FieldType::kList && f.element && f.element->type == FieldType::kMap && v.is_array()) {
+      for (auto& e : v) e = keyed_params(e, *f.element->schema);
+    }
+  }
+  return out;
+}
+
 int Graph::index_of(const std::string& id) const {
   for (size_t i = 0; i < stages_.size(); ++i)
     if (stages_[i].spec.id == id) return static_cast<int>(i);

@@ -57,4 +57,8 @@ class Graph {
 void visit_fields(const nlohmann::json& params, const Schema& schema, FieldType type,
                   const std::function<void(const std::string&, const nlohmann::json&)>& fn);
 
+// The parameters that make the cache key: `params` without the fields whose
+// KeyRule leaves them out (kNever; kUnlessDefault at its default), at any depth.
+nlohmann::json keyed_params(const nlohmann::json& params, const Schema& schema);
+
 }  // namespace pipe

@@ -306,6 +306,16 @@ Field as_text(Field f) {
   f.scalars_as_text = true;
   return f;
 }
+
+Field keyed_unless_default(Field f) {
+  f.key = KeyRule::kUnlessDefault;
+  return f;
+}
+
+Field not_keyed(Field f) {
+  f.key = KeyRule::kNever;
+  return f;
+}
 Field at_least(Field f, json min) {
   f.min = std::move(min);
   return f;

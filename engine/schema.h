@@ -46,6 +46,15 @@ class Param;
 // Throws ConfigError (through Param::error) when a validated value is unusable.
 using Check = std::function<void(const Param&)>;
 
+// Whether a field's value enters the stage's cache key.
+enum class KeyRule {
+  kAlways,
+  // Only when it differs from the default: a key added to a stage kind whose
+  // default keeps the old output leaves the existing cache keys valid.
+  kUnlessDefault,
+  kNever,  // how a stage runs, not what it makes (resources, verbosity)
+};
+
 struct Field {
   std::string name;
   FieldType type = FieldType::kAny;
@@ -62,6 +71,7 @@ struct Field {
   // its bound.  Checked before `check`, so a check may rely on it.
   json min, max;
   bool min_open = false, max_open = false;
+  KeyRule key = KeyRule::kAlways;
 };
 
 struct Schema {
@@ -88,7 +98,9 @@ Field any(std::string name, json def, std::string doc);
 Field file_or_any(std::string name, std::string doc);
 Field required(Field f);
 Field checked(Field f, Check check);
-Field as_text(Field f);  // a kAny field whose scalars stay text
+Field as_text(Field f);
+Field keyed_unless_default(Field f);  // KeyRule::kUnlessDefault
+Field not_keyed(Field f);             // KeyRule::kNever  // a kAny field whose scalars stay text
 // Ranges of integer and number fields: `at_least(integer("epochs", 10, ""), 1)`.
 Field at_least(Field f, json min);
 Field between(Field f, json min, json max);           // min ≤ x ≤ max

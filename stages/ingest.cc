@@ -283,8 +283,9 @@ StageKind ingest_stage_kind() {
       list_of("sources", mapping("sources", source_schema(), ""), nullptr, "several sources of images"),
       one_of("decode", {"unchanged", "gray", "color"}, "unchanged", "channels after decoding"),
       at_least(integer("max_side", 0, "shrink larger images by a whole factor so the longer side fits (0: keep)"), 0),
-      at_least(integer("max_pixels", json(image::kDefaultMaxPixels),
-                       "skip an image whose header declares more pixels, before decoding it"), 1),
+      keyed_unless_default(at_least(integer("max_pixels", json(image::kDefaultMaxPixels),
+                                            "skip an image whose header declares more pixels, before decoding it"),
+                                    1)),
       between(number("max_bad_fraction", 0.05, "more unusable files than this fraction is an error"), 0, 1),
   }};
   schema.check = check_ingest;
