@@ -22,18 +22,27 @@
 //   --out    where the dataset files go (default a temporary folder, removed)
 //   --only pipe|reference   run one side only (for profiling); prints no bench line
 //
+// image_bench --case dedup: perceptual de-duplication of 10^4 and 10^5
+// synthetic pHashes (random clusters of near-copies, a fifth of them
+// duplicates) at distances 4 and 10, the indexed search (best of R) against
+// the all-pairs loop it replaced (once; same result, checked), in CPU
+// seconds of the one thread each uses.  Prints
+//   bench dedup_<n>k_d<distance> pipe <s> s reference <s> s speedup <reference÷pipe>
+//
 // The settings are those of pipelines/multiscript.yaml: ingest decodes gray and
 // shrinks images larger than 128 pixels by a whole factor; clean: gray,
 // invert auto, crop to content, stroke 2 (adjust), pad 2, 28×28, centre of mass,
 // exact de-duplication.
 #include "engine/posix.h"  // first: see posix.h
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -44,6 +53,7 @@
 #include "engine/error.h"
 #include "stages/image/clean.h"
 #include "stages/image/dataset.h"
+#include "stages/image/dedup.h"
 #include "stages/image/ingest.h"
 #include "stages/image/parallel.h"
 #include "stages/image/png.h"
@@ -189,6 +199,53 @@ int run_png_decode(const std::string& root, int repeat) {
               best_pipe / best_spng);
   std::printf("bench png_decode_opencv pipe %.0f img/s reference %.0f img/s speedup %.2f\n", best_pipe, best_cv,
               best_pipe / best_cv);
+
+// n hashes in clusters of near-copies (up to `spread` bits flipped from a
+// random centre), shuffled.
+std::vector<uint64_t> clustered_hashes(size_t n, int spread, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint64_t> out;
+  while (out.size() < n) {
+    uint64_t centre = rng();
+    for (int m = 1 + static_cast<int>(rng() % 2); m > 0 && out.size() < n; --m) {
+      uint64_t h = centre;
+      for (int f = static_cast<int>(rng() % (spread + 1)); f > 0; --f) h ^= 1ull << (rng() % 64);
+      out.push_back(h);
+    }
+  }
+  std::shuffle(out.begin(), out.end(), rng);
+  return out;
+}
+
+// Both sides are one thread: process CPU time, which other work on the
+// machine disturbs less than wall time.
+double cpu_seconds_since(std::clock_t t0) { return static_cast<double>(std::clock() - t0) / CLOCKS_PER_SEC; }
+
+// Best of `repeat` timings of the indexed search; one of the all-pairs loop.
+int bench_dedup(int repeat) {
+  for (size_t n : {size_t(10000), size_t(100000)})
+    for (int distance : {4, 10}) {
+      std::vector<uint64_t> hashes = clustered_hashes(n, distance, n + distance);
+      double indexed = 1e300;
+      std::vector<Duplicate> a;
+      for (int r = 0; r < std::max(1, repeat); ++r) {
+        std::clock_t t0 = std::clock();
+        a = near_duplicates(hashes, distance);
+        indexed = std::min(indexed, cpu_seconds_since(t0));
+      }
+      std::clock_t t0 = std::clock();  // once: 10^5 take half a minute
+      std::vector<Duplicate> b = near_duplicates_all_pairs(hashes, distance);
+      double all_pairs = cpu_seconds_since(t0);
+      bool same = a.size() == b.size();
+      for (size_t i = 0; same && i < a.size(); ++i) same = a[i].removed == b[i].removed && a[i].kept == b[i].kept;
+      if (!same) {
+        std::fprintf(stderr, "image_bench: dedup: the indexed search disagrees with the all-pairs loop\n");
+        return 1;
+      }
+      std::fprintf(stderr, "image_bench: dedup %zu hashes, distance %d: %zu duplicates\n", n, distance, a.size());
+      std::printf("bench dedup_%zuk_d%d pipe %.4f s reference %.4f s speedup %.1f\n", n / 1000, distance, indexed,
+                  all_pairs, all_pairs / indexed);
+    }
   return 0;
 }
 
@@ -207,7 +264,7 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "ingest_clean" || a == "png_decode") cases.push_back(a);
+    if (a == "ingest_clean" || a == "png_decode" || a == "dedup") cases.push_back(a);
     else if (a == "--data") data = value();
     else if (a == "--png-data") png_data = value();
     else if (a == "--threads") threads = std::atoi(value().c_str());
@@ -216,13 +273,17 @@ int main(int argc, char** argv) {
     else if (a == "--only") only = value();
     else {
       std::fprintf(stderr,
-                   "usage: image_bench [ingest_clean] [png_decode] [--data DIR] [--png-data DIR] [--threads N] "
+                   "usage: image_bench [ingest_clean] [png_decode] [dedup] [--data DIR] [--png-data DIR] [--threads N] "
                    "[--repeat R] [--out DIR] [--only pipe|reference]\n");
       return 2;
     }
   }
   auto wanted = [&](const char* c) { return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end(); };
   cv::setNumThreads(1);  // each side parallelises over images itself
+  if (wanted("dedup")) {
+    int rc = bench_dedup(repeat);
+    if (rc != 0 || (!wanted("png_decode") && !wanted("ingest_clean"))) return rc;
+  }
   if (wanted("png_decode")) {
     if (!fs::is_directory(png_data)) {
       std::fprintf(stderr, "image_bench: no folder %s (run from the repository root or pass --png-data)\n",

@@ -20,7 +20,7 @@ build="$(cd "${1:?usage: bench/run.sh BUILD_DIR [CASE ...]}" && pwd)"
 shift
 nn_cases=(cnn_train_epoch cnn_infer mlp_train_epoch rnn_train_epoch hiero_train_epoch eng_train_step)
 cases=("$@")
-[ ${#cases[@]} -eq 0 ] && cases=("${nn_cases[@]}" ingest_clean train_stage_cnn_epoch train_stage_cnn_epoch_aug cached_rerun
+[ ${#cases[@]} -eq 0 ] && cases=("${nn_cases[@]}" ingest_clean dedup train_stage_cnn_epoch train_stage_cnn_epoch_aug cached_rerun
                                   multiscript_peak_rss rss_growth)
 threads=(${BENCH_THREADS:-1 2})
 reps="${BENCH_REPS:-3}"
@@ -140,10 +140,16 @@ done
 
 # ---- other areas' bench binaries ------------------------------------------------------------
 if wanted ingest_clean && [ -x "$build/image_bench" ]; then
-  OMP_NUM_THREADS=1 "$build/image_bench" 2>>"$log.stderr" | tee -a "$log.image.txt" | grep '^bench ' ||
+  OMP_NUM_THREADS=1 "$build/image_bench" ingest_clean png_decode 2>>"$log.stderr" | tee -a "$log.image.txt" | grep '^bench ' ||
     say "image_bench printed no bench line (see $log.stderr)"
 elif wanted ingest_clean; then
   say "$build/image_bench not built; ingest_clean skipped"
+fi
+if wanted dedup && [ -x "$build/image_bench" ]; then
+  "$build/image_bench" dedup 2>>"$log.stderr" | tee -a "$log.image.txt" | grep '^bench ' ||
+    say "image_bench dedup printed no bench line (see $log.stderr)"
+elif wanted dedup; then
+  say "$build/image_bench not built; dedup skipped"
 fi
 
 # ---- the pipe binary on the default experiment ----------------------------------------------

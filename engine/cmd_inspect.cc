@@ -69,6 +69,7 @@ int cmd_show(const Args& args) {
   }
   std::string out = "run      " + run.id + "  " + run.name + "\nstatus   " + run.status + "\n";
   if (!run.error.empty()) out += "error    " + run.error + "\n";
+  if (!run.error_hint.empty()) out += "         " + run.error_hint + "\n";
   out += "file     " + display_path(run.file) + "\nstarted  " + when(run.started) + "\n";
   if (!run.overrides.empty()) {
     out += "set     ";

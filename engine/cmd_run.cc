@@ -109,11 +109,12 @@ int cmd_run(const Args& args) {
     rec.env["jobs"] = exec.jobs;
     rec = store.create_run(rec);
     progress.line("run " + rec.name + " (" + rec.id + ")");
-    std::string status = exe.execute(graph, plan, rec);
-    if (status != "done") {
+    std::optional<Error> error;
+    std::string status = exe.execute(graph, plan, rec, &error);
+    if (error) {
       code = 1;
       progress.clear();
-      std::fprintf(stderr, "pipe: error: %s\n", store.find_run(rec.id).error.c_str());
+      std::fprintf(stderr, "%s\n", error->format().c_str());
     }
     out += "run " + rec.id + " " + rec.name + " " + status + "\n";
   }

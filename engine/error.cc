@@ -1,5 +1,7 @@
 #include "engine/error.h"
 
+#include <nlohmann/json.hpp>
+
 namespace pipe {
 
 std::string Mark::str() const {
@@ -50,6 +52,35 @@ std::string Error::format() const {
 const char* Error::what() const noexcept {
   formatted_ = line();
   return formatted_.c_str();
+}
+
+nlohmann::json Error::to_json() const {
+  return {{"message", what_}, {"where", where_}, {"hint", hint_}, {"context", contexts()},
+          {"kind", exit_code()}};
+}
+
+Error Error::from_json(const nlohmann::json& j) {
+  auto text = [&](const char* key) -> std::string {
+    if (!j.contains(key) || !j[key].is_string())
+      throw Error("not a serialised error: '" + std::string(key) + "' is not text");
+    return j[key].get<std::string>();
+  };
+  if (!j.is_object()) throw Error("not a serialised error: expected an object, got " + j.dump());
+  int code = j.contains("kind") && j["kind"].is_number_integer() ? j["kind"].get<int>() : -1;
+  if (code != static_cast<int>(ErrorKind::kConfig) && code != static_cast<int>(ErrorKind::kStage) &&
+      code != static_cast<int>(ErrorKind::kLocked))
+    throw Error("not a serialised error: 'kind' must be 1, 2 or 3, got " +
+                (j.contains("kind") ? j["kind"].dump() : "nothing"));
+  Error e(text("message"), static_cast<ErrorKind>(code));
+  e.at(text("where")).hint(text("hint"));
+  if (!j.contains("context") || !j["context"].is_array())
+    throw Error("not a serialised error: 'context' is not a list");
+  const auto& ctx = j["context"];
+  for (auto it = ctx.rbegin(); it != ctx.rend(); ++it) {
+    if (!it->is_string()) throw Error("not a serialised error: 'context' holds " + it->dump());
+    e.context(it->get<std::string>());
+  }
+  return e;
 }
 
 }  // namespace pipe

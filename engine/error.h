@@ -7,11 +7,18 @@
 //   pipe: error: <where>: <context>: <what>
 //     <hint>
 // and maps its kind to an exit code.
+//
+// to_json()/from_json() give the error a small serialisable form, so it can
+// cross from the thread or process that ran a stage to the one that reports
+// it, whole:
+//   {"message": ..., "where": ..., "hint": ..., "context": [outermost first], "kind": exit code}
 #pragma once
 
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace pipe {
 
@@ -45,6 +52,8 @@ class Error : public std::exception {
   const std::string& message() const { return what_; }
   const std::string& where() const { return where_; }
   const std::string& hint_text() const { return hint_; }
+  // Contexts as printed: outermost first.
+  std::vector<std::string> contexts() const { return {contexts_.rbegin(), contexts_.rend()}; }
   ErrorKind kind() const { return kind_; }
   int exit_code() const { return static_cast<int>(kind_); }
 
@@ -53,6 +62,11 @@ class Error : public std::exception {
   // What main() prints: "pipe: error: " + line() + optional hint line.
   std::string format() const;
   const char* what() const noexcept override;
+
+  nlohmann::json to_json() const;
+  // The inverse of to_json(); throws an Error saying what is wrong when `j`
+  // is not such an object (a damaged journal line).
+  static Error from_json(const nlohmann::json& j);
 
  private:
   std::string what_;

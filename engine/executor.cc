@@ -28,6 +28,21 @@ void release_freed_memory() {
 #endif
 }
 
+// What a stage threw, whole (message, where, hint, context, kind), in the
+// serialisable form of pipe::Error: the form in which a stage's failure
+// travels from the thread (or, run elsewhere, the job) that ran it to the run.
+json failure_of(const std::exception_ptr& thrown) {
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const Error& e) {
+    return e.to_json();
+  } catch (const std::exception& e) {
+    return Error(e.what()).to_json();
+  } catch (...) {
+    return Error("unknown exception").to_json();
+  }
+}
+
 // Replaces the value at a JSON pointer.
 void set_at(json& root, const std::string& pointer, json value) {
   root[json::json_pointer(pointer)] = std::move(value);
@@ -109,6 +124,12 @@ class Context : public StageContext {
   void log(const std::string& line) override { progress_.line(stage_.spec.id + ": " + line); }
 
   InputRef run_artifact(const std::string& ref, const std::string& kind) override {
+    // Resolved at plan time (its key is part of this stage's): exactly that artifact.
+    const auto& planned = plan_[&stage_ - graph_.stages().data()].run_artifacts;
+    if (auto it = planned.find({ref, kind}); it != planned.end()) {
+      if (!store_.has_result(it->second.key)) throw Error("run '" + ref + "' has no finished " + kind + " stage");
+      return it->second;
+    }
     RunRecord other = store_.find_run(ref);
     if (auto s = store_.finished_stage(other.id, kind))
       return {s->stage_id, s->kind, "", store_.artifact_dir(s->key), s->key};
@@ -179,6 +200,26 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
     };
     for (FieldType t : {FieldType::kFile, FieldType::kDir, FieldType::kFileOrAny})
       visit_fields(gs.params, gs.kind->schema, t, add_source);
+    // A file is a source like any other; a run counts by the key of its
+    // artifact (an input from outside the run), its reference stays a parameter.
+    visit_fields(gs.params, gs.kind->schema, FieldType::kFileOrRun,
+                 [&](const std::string& ptr, const Field& f, const json& v) {
+                   std::string ref = v.get<std::string>();
+                   if (names_file(ref)) return add_source(ptr, v);
+                   InputRef artifact;
+                   try {
+                     artifact = resolve_run(ref, f.run_stage, base_name);
+                   } catch (Error& e) {
+                     auto it = gs.marks.find(ptr);
+                     Error err = ConfigError("stage '" + gs.spec.id + "': " + key_path(ptr) + ": " + e.message())
+                                     .hint(key_path(ptr) + ": " + f.doc);
+                     if (it != gs.marks.end()) err.at(it->second);
+                     throw err;
+                   }
+                   set_at(keyed, ptr, "artifact:" + artifact.key);
+                   inputs[ptr] = artifact.key;
+                   p.run_artifacts[{ref, f.run_stage}] = artifact;
+                 });
     for (const auto& e : gs.inputs) {
       std::string ref = plan[e.producer].key + (e.output.empty() ? "" : "." + e.output);
       set_at(keyed, e.param, ref);
@@ -230,11 +271,47 @@ std::vector<PlannedStage> Executor::plan(const Graph& graph, const std::string& 
     }
   }
   store_.flush_hashes();
+  std::vector<InputRef>& planned = planned_runs_[base_name];
+  planned.clear();
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const GraphStage& gs = graph.stages()[i];
+    planned.push_back({gs.spec.id, gs.spec.kind, "", store_.artifact_dir(plan[i].key), plan[i].key});
+  }
   return plan;
 }
 
-std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage>& plan,
-                              const RunRecord& run) {
+InputRef Executor::resolve_run(const std::string& ref, const std::string& stage, const std::string& planning) {
+  // As Store::finished_stage: the stage with that id, else the last of that kind.
+  auto pick = [&](const std::vector<InputRef>& stages) -> std::optional<InputRef> {
+    std::optional<InputRef> by_kind;
+    for (const auto& s : stages) {
+      if (s.stage == stage) return s;
+      if (s.kind == stage) by_kind = s;
+    }
+    return by_kind;
+  };
+  std::string name = ref;
+  std::optional<InputRef> found;
+  // A run naming its own base name means the latest finished one, not itself.
+  if (auto it = planned_runs_.find(ref); it != planned_runs_.end() && ref != planning)
+    found = pick(it->second);
+  if (!found) {
+    RunRecord run;
+    try {
+      run = store_.find_run(ref);
+    } catch (const Error& e) {
+      throw Error("no file '" + ref + "', and " + e.message());
+    }
+    name = run.name;
+    if (auto s = store_.finished_stage(run.id, stage))
+      found = InputRef{s->stage_id, s->kind, "", store_.artifact_dir(s->key), s->key};
+  }
+  if (!found) throw Error("run '" + name + "' has no finished " + stage + " stage");
+  return *found;
+}
+
+std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage>& plan, const RunRecord& run,
+                              std::optional<Error>* run_error) {
   const auto& stages = graph.stages();
   size_t n = stages.size();
   RunInfo info{run.id, run.name, store_.results_dir()};
@@ -270,36 +347,40 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
   std::mutex mu;
   std::condition_variable cv;
   int running = 0;
-  std::string first_error;
+  json first_failure;  // the run's error: the first failed stage's, with "stage 'id'" as context
   std::vector<std::thread> threads;
+
+  // Records a failed stage (its own error line in its record) and keeps the
+  // run's first failure.  Called with `mu` held.
+  auto fail = [&](int i, const json& failure, double seconds) {
+    const GraphStage& gs = stages[i];
+    std::string line = Error::from_json(failure).line();
+    state[i] = kFailed;
+    try {
+      store_.put_stage_run(record(i, "failed", seconds, line));
+    } catch (...) {
+    }
+    progress_.stage(gs.spec.id, "failed", "[" + gs.spec.id + "] failed: " + line);
+    if (first_failure.is_null())
+      first_failure = Error::from_json(failure).context("stage '" + gs.spec.id + "'").to_json();
+  };
 
   // A stage found in the cache (or computed by its twin in this run): its
   // reuse() hook, then its record.  Called with `mu` held.
   auto settle_cached = [&](int i) {
     const GraphStage& gs = stages[i];
-    std::string error, run_error;
     try {
       const std::string& key = plan[i].key;
       Context ctx(gs, plan, graph, store_, disk_, progress_, info, key, store_.artifact_dir(key), options_.threads,
                   true);
       gs.kind->create()->reuse(ctx);
-    } catch (const Error& e) {
-      error = e.line();
-      run_error = Error(e).context("stage '" + gs.spec.id + "'").line();
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    if (error.empty()) {
-      state[i] = kDone;
-      store_.put_stage_run(record(i, "cached", 0, ""));
-      progress_.stage(gs.spec.id, "cached", "[" + gs.spec.id + "] cached");
+    } catch (...) {
+      fail(i, failure_of(std::current_exception()), 0);
       return;
     }
-    state[i] = kFailed;
-    store_.put_stage_run(record(i, "failed", 0, error));
-    progress_.stage(gs.spec.id, "failed", "[" + gs.spec.id + "] failed: " + error);
-    if (run_error.empty()) run_error = "stage '" + gs.spec.id + "': " + error;
-    if (first_error.empty()) first_error = run_error;
+    state[i] = kDone;
+    store_.put_stage_run(record(i, "cached", 0, ""));
+    progress_.stage(gs.spec.id, "cached", "[" + gs.spec.id + "] cached");
   };
 
   auto run_stage = [&](int i) {
@@ -308,7 +389,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
     std::string tmp =
         join_path(join_path(store_.results_dir(), "tmp"), key + "." + std::to_string(::getpid()));
     auto t0 = std::chrono::steady_clock::now();
-    std::string error, run_error;  // for the stage's record, for the run's
+    json failure;
     try {
       store_.put_stage_run(record(i, "running", 0, ""));
       disk_.remove_all(tmp);
@@ -326,30 +407,17 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
       disk_.remove_all(join_path(join_path(store_.results_dir(), "work"), key));
       progress_.stage(gs.spec.id, "ran",
                       "[" + gs.spec.id + "] ran in " + format_seconds(seconds) + " (" + plan[i].reason + ")");
-    } catch (const Error& e) {
-      error = e.line();
-      run_error = Error(e).context("stage '" + gs.spec.id + "'").line();
-    } catch (const std::exception& e) {
-      error = e.what();
     } catch (...) {
-      error = "unknown exception";
-    }
-    if (!error.empty()) {
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      failure = failure_of(std::current_exception());
       try {
         disk_.remove_all(tmp);
       } catch (...) {
       }
-      try {
-        store_.put_stage_run(record(i, "failed", seconds, error));
-      } catch (...) {
-      }
-      progress_.stage(gs.spec.id, "failed", "[" + gs.spec.id + "] failed: " + error);
     }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::lock_guard<std::mutex> lock(mu);
-    state[i] = error.empty() ? kDone : kFailed;
-    if (!error.empty() && run_error.empty()) run_error = "stage '" + gs.spec.id + "': " + error;
-    if (!error.empty() && first_error.empty()) first_error = run_error;
+    if (failure.is_null()) state[i] = kDone;
+    else fail(i, failure, seconds);
     --running;
     cv.notify_all();
   };
@@ -368,7 +436,7 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
           if (state[d] == kFailed || state[d] == kSkipped) blocked = true;
           if (state[d] != kDone) ready = false;
         }
-        if (blocked || (!first_error.empty() && !ready)) {
+        if (blocked || (!first_failure.is_null() && !ready)) {
           state[i] = kSkipped;
           store_.put_stage_run(record(i, "skipped", 0, ""));
           progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
@@ -390,12 +458,12 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
           twin_ran = twin_ran || (state[j] == kDone && !plan[j].cached);
         }
         if (twin_running) continue;
-        if (twin_ran && first_error.empty()) {
+        if (twin_ran && first_failure.is_null()) {
           settle_cached(i);
           progress_made = true;
           continue;
         }
-        if (!first_error.empty()) {
+        if (!first_failure.is_null()) {
           state[i] = kSkipped;
           store_.put_stage_run(record(i, "skipped", 0, ""));
           progress_.stage(stages[i].spec.id, "skipped", "[" + stages[i].spec.id + "] skipped");
@@ -423,9 +491,14 @@ std::string Executor::execute(const Graph& graph, const std::vector<PlannedStage
   for (auto& t : threads) t.join();
   progress_.end_stages();
   if (failure) std::rethrow_exception(failure);
-  std::string status = first_error.empty() ? "done" : "failed";
-  store_.finish_run(run.id, status, first_error);
-  return status;
+  if (first_failure.is_null()) {
+    store_.finish_run(run.id, "done", "");
+    return "done";
+  }
+  Error failed = Error::from_json(first_failure);
+  store_.finish_run(run.id, "failed", failed.line(), failed.hint_text());
+  if (run_error) *run_error = failed;
+  return "failed";
 }
 
 }  // namespace pipe

@@ -8,11 +8,13 @@ namespace pipe {
 
 namespace {
 
+using FieldVisitor = std::function<void(const std::string&, const Field&, const nlohmann::json&)>;
+
 void visit_field(const nlohmann::json& value, const Field& f, FieldType type, const std::string& ptr,
-                 const std::function<void(const std::string&, const nlohmann::json&)>& fn) {
+                 const FieldVisitor& fn) {
   if (value.is_null()) return;
   if (f.type == type) {
-    fn(ptr, value);
+    fn(ptr, f, value);
     return;
   }
   if (f.type == FieldType::kList && value.is_array()) {
@@ -26,8 +28,7 @@ void visit_field(const nlohmann::json& value, const Field& f, FieldType type, co
 
 }  // namespace
 
-void visit_fields(const nlohmann::json& params, const Schema& schema, FieldType type,
-                  const std::function<void(const std::string&, const nlohmann::json&)>& fn) {
+void visit_fields(const nlohmann::json& params, const Schema& schema, FieldType type, const FieldVisitor& fn) {
   for (const auto& f : schema.fields)
     if (params.contains(f.name)) visit_field(params[f.name], f, type, "/" + f.name, fn);
 }
@@ -47,6 +48,11 @@ nlohmann::json keyed_params(const nlohmann::json& params, const Schema& schema) 
     }
   }
   return out;
+}
+
+void visit_fields(const nlohmann::json& params, const Schema& schema, FieldType type,
+                  const std::function<void(const std::string&, const nlohmann::json&)>& fn) {
+  visit_fields(params, schema, type, [&](const std::string& ptr, const Field&, const nlohmann::json& v) { fn(ptr, v); });
 }
 
 int Graph::index_of(const std::string& id) const {

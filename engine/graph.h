@@ -52,10 +52,13 @@ class Graph {
   std::vector<int> order_;
 };
 
-// Calls fn(pointer, field, value) for every value of a field of `type` in a
-// validated parameter tree (walking lists and nested mappings).
+// Calls fn(pointer, value) for every value of a field of `type` in a
+// validated parameter tree (walking lists and nested mappings); the second
+// form passes the field too.
 void visit_fields(const nlohmann::json& params, const Schema& schema, FieldType type,
                   const std::function<void(const std::string&, const nlohmann::json&)>& fn);
+void visit_fields(const nlohmann::json& params, const Schema& schema, FieldType type,
+                  const std::function<void(const std::string&, const Field&, const nlohmann::json&)>& fn);
 
 // The parameters that make the cache key: `params` without the fields whose
 // KeyRule leaves them out (kNever; kUnlessDefault at its default), at any depth.

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 
 #include "engine/paths.h"
 
@@ -98,6 +99,8 @@ const char* type_word(const Field& f) {
       return "a value";
     case FieldType::kFileOrAny:
       return "a file path or an inline value";
+    case FieldType::kFileOrRun:
+      return "a file path or a run";
   }
   return "a value";
 }
@@ -191,6 +194,16 @@ json validate_field(const Node& node, const Field& f, MarkTable& marks, const st
     case FieldType::kFileOrAny:
       out = node.is_scalar() ? json(resolve_path(node.base_dir(), node.text())) : to_json(node, &marks, ptr);
       break;
+    case FieldType::kFileOrRun: {
+      if (!node.is_scalar() || node.text().empty()) throw wrong();
+      out = node.text();
+      for (const std::string& base : {node.base_dir(), std::string(".")})
+        if (std::string path = resolve_path(base, node.text()); std::filesystem::is_regular_file(path)) {
+          out = path;
+          break;
+        }
+      break;
+    }
     case FieldType::kList: {
       out = json::array();
       if (!node.is_sequence()) {
@@ -294,6 +307,12 @@ Field any(std::string name, json def, std::string doc) {
 Field file_or_any(std::string name, std::string doc) {
   return make(std::move(name), FieldType::kFileOrAny, nullptr, std::move(doc));
 }
+Field file_or_run(std::string name, std::string run_stage, std::string doc) {
+  Field f = make(std::move(name), FieldType::kFileOrRun, nullptr, std::move(doc));
+  f.run_stage = std::move(run_stage);
+  return f;
+}
+bool names_file(const std::string& file_or_run) { return std::filesystem::path(file_or_run).is_absolute(); }
 Field required(Field f) {
   f.required = true;
   return f;

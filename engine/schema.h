@@ -38,6 +38,8 @@ enum class FieldType {
   kMap,        // nested mapping with its own schema
   kAny,        // free-form value the stage checks itself (scalars typed by form)
   kFileOrAny,  // a string is a file path (content hashed), anything else is kAny
+  kFileOrRun,  // an existing file (content hashed) or a run (id, prefix or name):
+               // the cache key of that run's `run_stage` artifact goes into the key
 };
 
 struct Schema;
@@ -66,6 +68,7 @@ struct Field {
   std::shared_ptr<Schema> schema;    // kMap
   bool scalar_as_list = false;       // kList: `x` means `[x]`
   bool scalars_as_text = false;      // kAny: scalars stay strings ("007" is not 7)
+  std::string run_stage;             // kFileOrRun: the stage id or kind whose artifact a run gives
   Check check;                       // runs on the validated value (not on a default)
   // kInt, kFloat: the allowed range (null: unbounded); an open end excludes
   // its bound.  Checked before `check`, so a check may rely on it.
@@ -96,6 +99,11 @@ Field list_of(std::string name, Field element, json def, std::string doc);
 Field mapping(std::string name, Schema schema, std::string doc);
 Field any(std::string name, json def, std::string doc);
 Field file_or_any(std::string name, std::string doc);
+Field file_or_run(std::string name, std::string run_stage, std::string doc);
+// Whether a validated kFileOrRun value names a file: validate() makes the path
+// of an existing file absolute (relative to the YAML file, else to the
+// working folder) and leaves anything else as a run reference.
+bool names_file(const std::string& file_or_run);
 Field required(Field f);
 Field checked(Field f, Check check);
 Field as_text(Field f);

@@ -27,7 +27,7 @@ const char* kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS runs(
   id TEXT PRIMARY KEY, name TEXT NOT NULL, base_name TEXT NOT NULL, experiment TEXT, variant TEXT,
   seed INTEGER, point INTEGER, file TEXT, status TEXT NOT NULL, error TEXT, started REAL, finished REAL,
-  pid INTEGER, overrides TEXT, env TEXT, command TEXT);
+  pid INTEGER, overrides TEXT, env TEXT, command TEXT, error_hint TEXT);
 CREATE INDEX IF NOT EXISTS runs_by_base ON runs(base_name, started);
 CREATE TABLE IF NOT EXISTS stage_runs(
   run_id TEXT NOT NULL, stage_id TEXT NOT NULL, kind TEXT, key TEXT, status TEXT, reason TEXT,
@@ -71,12 +71,13 @@ RunRecord read_run(SQLite::Statement& q) {
   r.overrides = json::parse(q.getColumn(13).getString(), nullptr, false);
   r.env = json::parse(q.getColumn(14).getString(), nullptr, false);
   r.command = q.getColumn(15).getString();
+  r.error_hint = q.getColumn(16).getString();
   return r;
 }
 
 const char* kRunColumns =
     "id, name, base_name, experiment, variant, seed, point, file, status, error, started, finished, "
-    "pid, overrides, env, command";
+    "pid, overrides, env, command, error_hint";
 
 StageRunRecord read_stage_run(SQLite::Statement& q) {
   StageRunRecord s;
@@ -161,6 +162,7 @@ void Store::migrate() {
       db_->exec(kSchema);  // a new database gets the latest schema at once
     } else {
       if (v < 2) db_->exec("ALTER TABLE stage_runs ADD COLUMN params TEXT");
+      if (v < 3) db_->exec("ALTER TABLE runs ADD COLUMN error_hint TEXT");
     }
     db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   });
@@ -204,7 +206,7 @@ RunRecord Store::create_run(RunRecord run) {
     run.name = highest == 0 ? run.base_name : run.base_name + "#" + std::to_string(highest + 1);
     run.id = new_run_id();
     SQLite::Statement q(
-        *db_, std::string("INSERT INTO runs(") + kRunColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        *db_, std::string("INSERT INTO runs(") + kRunColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, run.id);
     q.bind(2, run.name);
     q.bind(3, run.base_name);
@@ -221,18 +223,21 @@ RunRecord Store::create_run(RunRecord run) {
     q.bind(14, run.overrides.dump());
     q.bind(15, run.env.dump());
     q.bind(16, run.command);
+    q.bind(17, run.error_hint);
     q.exec();
   });
   return run;
 }
 
-void Store::finish_run(const std::string& run_id, const std::string& status, const std::string& error) {
+void Store::finish_run(const std::string& run_id, const std::string& status, const std::string& error,
+                       const std::string& error_hint) {
   transaction([&] {
-    SQLite::Statement q(*db_, "UPDATE runs SET status = ?, error = ?, finished = ? WHERE id = ?");
+    SQLite::Statement q(*db_, "UPDATE runs SET status = ?, error = ?, error_hint = ?, finished = ? WHERE id = ?");
     q.bind(1, status);
     q.bind(2, error);
-    q.bind(3, now_seconds());
-    q.bind(4, run_id);
+    q.bind(3, error_hint);
+    q.bind(4, now_seconds());
+    q.bind(5, run_id);
     q.exec();
   });
 }

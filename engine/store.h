@@ -39,7 +39,8 @@ struct RunRecord {
   int point = -1;
   std::string file;    // the YAML file run
   std::string status;  // running | done | failed | interrupted
-  std::string error;
+  std::string error;       // a failed run's error line (Error::line())
+  std::string error_hint;  // and its line saying what to do (Error::hint_text()), or ""
   double started = 0;  // unix seconds
   double finished = 0;
   int pid = 0;
@@ -73,8 +74,8 @@ struct StageResult {
 
 class Store : public HashCache {
  public:
-  // 1: the first; 2: stage_runs.params.
-  static constexpr int kSchemaVersion = 2;
+  // 1: the first; 2: stage_runs.params; 3: runs.error_hint.
+  static constexpr int kSchemaVersion = 3;
   // Files modified less than this long ago are always hashed afresh.
   static constexpr double kRacySeconds = 2.0;
 
@@ -95,7 +96,8 @@ class Store : public HashCache {
 
   // Runs.
   RunRecord create_run(RunRecord run);  // assigns id and name
-  void finish_run(const std::string& run_id, const std::string& status, const std::string& error);
+  void finish_run(const std::string& run_id, const std::string& status, const std::string& error,
+                  const std::string& error_hint = "");
   // Marks runs left `running` by a process that no longer exists as
   // interrupted (their running stages too; their pending stages become
   // skipped), in one transaction; returns how many.  A caller holding the

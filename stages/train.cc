@@ -304,17 +304,12 @@ void Train::build_net(StageContext& ctx) {
 
   // Transfer: copy matching layers from another run's model or a checkpoint file.
   if (params_["init_from"].is_string()) {
+    // A file or a run, as the schema resolved it (and as the cache key counts it).
     std::string src = params_["init_from"].get<std::string>();
     Mark m = ctx.mark("/init_from");
     std::string file;
-    for (const std::string& base : {m.valid() ? parent_dir(m.file) : std::string(), std::string(".")}) {
-      std::string candidate = resolve_path(base, src);
-      if (!base.empty() && fs::is_regular_file(candidate)) {
-        file = candidate;
-        break;
-      }
-    }
-    if (!file.empty()) {
+    if (names_file(src)) {
+      file = src;
       init_info_ = {{"file", file}};
     } else {
       InputRef other;
@@ -618,7 +613,7 @@ StageKind train_stage_kind() {
       mapping("early_stopping", early, "stop when the monitored metric stops improving"),
       mapping("reduce_lr_on_plateau", plateau, "lower the learning rate when the monitored metric stalls"),
       mapping("checkpoint", best, "keep the weights of the best epoch by a monitored metric"),
-      string_field("init_from", nullptr, "a run (id, prefix or name) or a .safetensors file to start from"),
+      file_or_run("init_from", "train", "a run (id, prefix or name) or a .safetensors file to start from"),
       init_layers,
       freeze,
       integer("seed", nullptr, "default: the pipeline's seed"),

@@ -17,8 +17,11 @@
 //                               weights are the best epoch's by checkpoint's monitor, else by
 //                               early_stopping's when restore_best, else the last epoch's
 //   init_from: RUN | FILE       start from another run's trained model (a run id, prefix or
-//                               name) or a .safetensors checkpoint: matching layers are
-//                               copied, a head of another shape is left to train
+//                               name) or a .safetensors checkpoint (relative to the YAML
+//                               file, else the working folder): matching layers are
+//                               copied, a head of another shape is left to train.  The
+//                               cache key counts the file's content, or the key of the
+//                               run's train artifact (found when the run is planned)
 //   init_layers: [names]        copy only these layers (default: all that match)
 //   freeze: [layer names]       keep these layers' weights fixed
 //   seed: N                     default: the pipeline's seed

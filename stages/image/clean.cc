@@ -8,14 +8,13 @@
 #include <stdexcept>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 
-#include <opencv2/img_hash.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "engine/error.h"
 #include "engine/schema.h"
 #include "stages/image/decode.h"
+#include "stages/image/dedup.h"
 #include "stages/image/parallel.h"
 #include "stages/image/stroke.h"
 
@@ -501,63 +500,6 @@ CleanedImage clean_image(const cv::Mat& input, const CleanOptions& o) {
   return out;
 }
 
-std::vector<Duplicate> find_duplicates(const std::vector<cv::Mat>& images, const std::string& mode, int distance) {
-  std::vector<Duplicate> dups;
-  if (mode == "none") return dups;
-  if (mode == "exact") {
-    std::unordered_map<size_t, std::vector<size_t>> seen;
-    for (size_t i = 0; i < images.size(); ++i) {
-      const cv::Mat& m = images[i];
-      size_t bytes = m.total() * m.elemSize();
-      std::string_view view(reinterpret_cast<const char*>(m.data), bytes);
-      size_t h = std::hash<std::string_view>()(view) ^ (static_cast<size_t>(m.rows) * 0x9E3779B97F4A7C15ull + m.cols);
-      auto& bucket = seen[h];
-      bool dup = false;
-      for (size_t j : bucket) {
-        const cv::Mat& o = images[j];
-        if (o.rows == m.rows && o.cols == m.cols && o.type() == m.type() && std::memcmp(o.data, m.data, bytes) == 0) {
-          dups.push_back({i, j});
-          dup = true;
-          break;
-        }
-      }
-      if (!dup) bucket.push_back(i);
-    }
-    return dups;
-  }
-  auto hasher = cv::img_hash::PHash::create();
-  std::vector<uint64_t> hashes(images.size());
-  for (size_t i = 0; i < images.size(); ++i) {
-    cv::Mat h;
-    hasher->compute(images[i], h);
-    uint64_t v = 0;
-    std::memcpy(&v, h.data, std::min<size_t>(8, h.total()));
-    hashes[i] = v;
-  }
-  std::vector<size_t> kept;
-  std::unordered_map<uint64_t, size_t> exact;
-  for (size_t i = 0; i < images.size(); ++i) {
-    long match = -1;
-    if (distance == 0) {
-      auto it = exact.find(hashes[i]);
-      if (it != exact.end()) match = static_cast<long>(it->second);
-    } else {
-      for (size_t j : kept)
-        if (__builtin_popcountll(hashes[i] ^ hashes[j]) <= distance) {
-          match = static_cast<long>(j);
-          break;
-        }
-    }
-    if (match >= 0) {
-      dups.push_back({i, static_cast<size_t>(match)});
-    } else {
-      kept.push_back(i);
-      exact.emplace(hashes[i], i);
-    }
-  }
-  return dups;
-}
-
 Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads, CleanReport* report,
                       const std::function<void(size_t, size_t)>& progress) {
   o.check();
@@ -595,11 +537,11 @@ Dataset clean_dataset(const DatasetView& in, const CleanOptions& o, int threads,
     if (failed[i].empty()) cleaned.push_back(i);
   std::vector<Duplicate> dups;
   if (cleaned.size() == n) {
-    dups = find_duplicates(images, o.dedupe, o.dedupe_distance);
+    dups = find_duplicates(images, o.dedupe, o.dedupe_distance, threads);
   } else {
     std::vector<cv::Mat> kept_images;
     for (size_t i : cleaned) kept_images.push_back(images[i]);
-    dups = find_duplicates(kept_images, o.dedupe, o.dedupe_distance);
+    dups = find_duplicates(kept_images, o.dedupe, o.dedupe_distance, threads);
     for (auto& d : dups) d = {cleaned[d.removed], cleaned[d.kept]};
   }
   std::vector<uint8_t> removed(n, 0);

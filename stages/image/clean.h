@@ -1,5 +1,6 @@
 // clean — per-image normalisation, label-blind: colour, polarity, contrast,
-// binarisation, crop to ink, stroke width, size; then optional de-duplication.
+// binarisation, crop to ink, stroke width, size; then optional de-duplication
+// (stages/image/dedup.h).
 //
 // Order of operations for one image:
 //   colour (gray | rgb; alpha composited over white)
@@ -30,6 +31,7 @@
 #include <opencv2/core.hpp>
 
 #include "stages/image/dataset.h"
+#include "stages/image/dedup.h"
 
 namespace pipe {
 class Param;
@@ -84,11 +86,6 @@ bool background_is_light(const cv::Mat& gray);
 
 CleanedImage clean_image(const cv::Mat& image, const CleanOptions& options);
 
-struct Duplicate {
-  size_t removed;  // index in the input dataset
-  size_t kept;     // the earlier sample it duplicates
-};
-
 struct ClassStats {
   int images = 0;        // input images of the class
   int inverted = 0;
@@ -116,10 +113,6 @@ struct CleanReport {
 // `progress(done, total)` as in ingest.
 Dataset clean_dataset(const DatasetView& in, const CleanOptions& options, int threads, CleanReport* report,
                       const std::function<void(size_t, size_t)>& progress = {});
-
-// Indices of samples to drop as duplicates of earlier ones (exact: same
-// shape and bytes; perceptual: pHash within `distance`).
-std::vector<Duplicate> find_duplicates(const std::vector<cv::Mat>& images, const std::string& mode, int distance);
 
 // A cv::Mat header over sample i of a view (no copy).
 cv::Mat sample_mat(const DatasetView& view, size_t i);

@@ -134,6 +134,20 @@ TEST_CASE("exit codes: 1 when a stage fails, 2 for bad configuration", "[cli][ex
   CHECK(show["stages"][4]["metrics"].is_null());
   CHECK(p.pipe({"show", "demo"}).out.find("error    stage 'boom': no labels in split") != std::string::npos);
 
+  // The stage's hint is printed after its error, and `pipe show` keeps it.
+  Project h(std::string(kPipeline) +
+            "  - {id: boom, kind: fail, input: s, message: 'training diverged', hint: 'lower the learning rate'}\n");
+  CliResult hinted = h.pipe({"run", "p.yaml"});
+  CHECK(hinted.code == 1);
+  std::vector<std::string> err = lines(hinted.err);
+  REQUIRE(err.size() >= 3);
+  CHECK(std::vector<std::string>(err.end() - 3, err.end()) ==
+        std::vector<std::string>{"[boom] failed: p.yaml:7:74: training diverged",
+                                 "pipe: error: p.yaml:7:74: stage 'boom': training diverged",
+                                 "  lower the learning rate"});
+  CHECK(h.pipe({"show", "demo"}).out.find("error    p.yaml:7:74: stage 'boom': training diverged\n"
+                                          "         lower the learning rate\n") != std::string::npos);
+
   // Bad configuration: one error line (plus what is allowed), nothing runs.
   Project q(std::string(kPipeline) + "  - {id: t, kind: score, input: s, epoch: 3}\n");
   CliResult bad = q.pipe({"run", "p.yaml"});

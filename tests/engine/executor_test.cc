@@ -184,6 +184,31 @@ TEST_CASE("variants share the stages they have in common", "[executor][cache]") 
   CHECK(fake::runs_of("score") == 2);
 }
 
+TEST_CASE("a stage's error reaches the run whole: position, hint, context and kind", "[executor][failure]") {
+  Bench b;
+  std::string yaml = std::string(kPipeline) +
+                     "  - {id: boom, kind: fail, input: a, message: 'training diverged',\n"
+                     "     hint: 'lower the learning rate'}\n";
+  auto r = b.run({}, {}, false, yaml);
+  REQUIRE(r.status == "failed");
+  REQUIRE(r.error);
+  CHECK(r.error->format() == "pipe: error: " + b.dir / "p.yaml" +
+                                 ":9:12: stage 'boom': training diverged\n  lower the learning rate");
+  CHECK(r.error->contexts() == std::vector<std::string>{"stage 'boom'"});
+  CHECK(r.error->kind() == ErrorKind::kStage);
+  // The run's record keeps the hint; the stage's record keeps its own line.
+  CHECK(r.run.error == b.dir / "p.yaml" + ":9:12: stage 'boom': training diverged");
+  CHECK(r.run.error_hint == "lower the learning rate");
+  for (const auto& s : b.store->stage_runs(r.run.id))
+    if (s.stage_id == "boom") CHECK(s.error == b.dir / "p.yaml" + ":9:12: training diverged");
+
+  // Not a pipe::Error: its text, with the stage as context and no hint.
+  auto plain = b.run({"boom.plain=true"}, {}, false, yaml);
+  REQUIRE(plain.error);
+  CHECK(plain.error->format() == "pipe: error: stage 'boom': training diverged");
+  CHECK(plain.run.error_hint == "");
+}
+
 TEST_CASE("a failing stage fails the run with its message; downstream is skipped", "[executor][failure]") {
   Bench b;
   std::string yaml = std::string(kPipeline) +

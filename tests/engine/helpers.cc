@@ -101,7 +101,7 @@ InProcessRun run_in_process(Store& store, Disk& disk, const Graph& graph, const 
   rec.started = now_seconds();
   rec.pid = static_cast<int>(::getpid());
   out.run = store.create_run(rec);
-  out.status = exe.execute(graph, out.plan, out.run);
+  out.status = exe.execute(graph, out.plan, out.run, &out.error);
   out.run = store.find_run(out.run.id);
   return out;
 }

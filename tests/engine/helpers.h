@@ -4,6 +4,7 @@
 
 #include "engine/posix.h"  // first: see posix.h
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@ struct InProcessRun {
   std::vector<PlannedStage> plan;
   RunRecord run;
   std::string status;  // done | failed, or "" for a dry run
+  std::optional<Error> error;  // a failed run's error, as execute() hands it on
   // Stage id → planned reason / recorded status.
   std::string reason(const std::string& stage) const;
   std::string stage_status(Store& store, const std::string& stage) const;

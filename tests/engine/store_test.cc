@@ -129,6 +129,7 @@ PRAGMA user_version = 1;
     Store store(dir / "results");
     RunRecord old = store.find_run("old");
     CHECK(old.status == "done");
+    CHECK(old.error_hint == "");  // runs.error_hint came with version 3
     auto stages = store.stage_runs(old.id);
     REQUIRE(stages.size() == 1);
     CHECK(stages[0].key == "key-a");

@@ -87,12 +87,30 @@ class Score : public Stage {
   }
 };
 
-// fail: throws a stage error.
+// fail: throws a stage error (with a hint and a position when given), or a
+// plain std::runtime_error.
 class Fail : public Stage {
  public:
   void run(StageContext& ctx) override {
     count("fail");
-    throw Error(ctx.params()["message"].get<std::string>());
+    const auto& p = ctx.params();
+    if (p["plain"].get<bool>()) throw std::runtime_error(p["message"].get<std::string>());
+    Error e(p["message"].get<std::string>());
+    if (!p["hint"].get<std::string>().empty()) e.hint(p["hint"].get<std::string>()).at(ctx.mark("/hint"));
+    throw e;
+  }
+};
+
+// warmstart: its input's text after what it starts from — a file's text, or
+// the text of an append stage of another run (as train's init_from).
+class Warmstart : public Stage {
+ public:
+  void run(StageContext& ctx) override {
+    count("warmstart");
+    std::string from = ctx.params()["init_from"].get<std::string>();
+    std::string start = names_file(from) ? ctx.disk().read_file(from)
+                                         : ctx.disk().read_file(join_path(ctx.run_artifact(from, "append").dir, "out.txt"));
+    ctx.disk().write_file(ctx.output_path("out.txt"), start + "|" + read_input(ctx, "input"));
   }
 };
 
@@ -186,7 +204,9 @@ void register_fake_stages() {
   r.add({"fail",
          1,
          "always fails",
-         Schema{{input("input", "upstream"), string_field("message", "boom", "error text")}},
+         Schema{{input("input", "upstream"), string_field("message", "boom", "error text"),
+                 string_field("hint", "", "what to do; the error then points at this key"),
+                 boolean("plain", false, "throw a std::runtime_error instead of a pipe::Error")}},
          {},
          false,
          make<Fail>()});
@@ -206,6 +226,14 @@ void register_fake_stages() {
          {},
          false,
          make<Crash>()});
+  r.add({"warmstart",
+         1,
+         "starts from a file or another run",
+         Schema{{required(input("input", "upstream")),
+                 required(file_or_run("init_from", "append", "a run (id, prefix or name) or a file to start from"))}},
+         {},
+         false,
+         make<Warmstart>()});
 }
 
 }  // namespace pipe::fake
