@@ -1,10 +1,15 @@
 # make run | make test | make bench — each installs what is missing, configures and builds first.
+# make test-asan: the tests built with AddressSanitizer + UBSan; make fuzz: every fuzz target
+# (fuzz/) for FUZZ_SECONDS each.
 BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 # Two cores: tests and runs use both through OpenMP/oneDNN, never more.
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: all setup build run test bench clean
+.PHONY: all setup build run test test-asan fuzz bench clean
 
 all: build
 
@@ -23,10 +28,22 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
 
+test-asan: setup
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DPIPE_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 1
+
+fuzz:
+	@scripts/setup.sh --fuzz
+	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DPIPE_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 bench:
 	@scripts/setup.sh --bench
 	@$(MAKE) --no-print-directory build
 	bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -228,9 +228,11 @@ DatasetView DatasetView::open(const std::string& file) {
     p += len;
     return s;
   };
+  // Each class name and sample record takes bytes of the metadata block:
+  // counts beyond what it can hold are damage, not memory to reserve.
+  if (h.classes > h.meta_size / 4 || h.samples > h.meta_size / (sizeof(Record) + 12)) throw truncated();
   impl->classes.reserve(h.classes);
   for (uint32_t c = 0; c < h.classes; ++c) impl->classes.push_back(read_string());
-  if (h.samples > h.meta_size) throw truncated();  // each record takes bytes
   impl->records.reserve(h.samples);
   impl->paths.reserve(h.samples);
   impl->groups.reserve(h.samples);

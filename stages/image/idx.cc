@@ -70,12 +70,11 @@ IdxArray read_idx(const std::string& file) {
     throw Error("IDX header declares " + dims_text() + " bytes of data, more than " + std::to_string(kMaxIdxBytes))
         .at(file)
         .hint("the header is damaged, or the file is not an IDX file");
-  // Read in steps, so a header that promises more than the file holds costs
-  // no more memory than the file itself.
-  constexpr size_t kStep = size_t{1} << 24;
+  // Read in doubling steps, so a header that promises more than the file
+  // holds costs no more than twice the memory of what the file does hold.
   size_t got = 0;
   while (got < total) {
-    size_t want = std::min<size_t>(total - got, kStep);
+    size_t want = std::min<size_t>(total - got, std::max<size_t>(got, size_t{1} << 16));
     out.data.resize(got + want);
     size_t n = read_some(f.get(), out.data.data() + got, want, file);
     got += n;

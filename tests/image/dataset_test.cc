@@ -166,3 +166,22 @@ TEST_CASE("a dataset record with no channels or an impossible shape is an error"
   pipe::image::testing::write_bytes(tmp.at("five.bin"), with_shape(2, 3, 5));
   CHECK_THROWS_WITH(DatasetView::open(tmp.at("five.bin")), tmp.at("five.bin") + ": dataset sample 0 has shape 2x3x5");
 }
+
+TEST_CASE("dataset counts beyond what the file holds are errors, not huge reservations", "[dataset]") {
+  TempDir tmp;
+  write_dataset(tmp.at("good.bin"), mixed());
+  std::string bytes = pipe::image::testing::read_bytes(tmp.at("good.bin"));
+  // Header: magic, version, header size, then u64 samples at 16 and u32 classes at 24.
+  std::string classes = bytes;
+  uint32_t many = 0xFFFFFFFFu;
+  std::memcpy(&classes[24], &many, 4);
+  pipe::image::testing::write_bytes(tmp.at("classes.bin"), classes);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("classes.bin")),
+                    tmp.at("classes.bin") + ": dataset file is truncated or corrupt");
+  std::string samples = bytes;
+  uint64_t lots = 1000000;
+  std::memcpy(&samples[16], &lots, 8);
+  pipe::image::testing::write_bytes(tmp.at("samples.bin"), samples);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("samples.bin")),
+                    tmp.at("samples.bin") + ": dataset file is truncated or corrupt");
+}
