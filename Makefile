@@ -1,10 +1,15 @@
 # make run | make test | make bench — each installs what is missing, configures and builds first.
+# make test-asan: the tests built with AddressSanitizer + UBSan; make fuzz: every fuzz target
+# (fuzz/) for FUZZ_SECONDS each.
 BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 # Two cores: tests and runs use both through OpenMP/oneDNN, never more.
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: all setup build run test test-slurm bench install clean
+.PHONY: all setup build run test test-asan test-slurm fuzz bench install clean
 
 all: build
 
@@ -22,6 +27,18 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
+
+test-asan: setup
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DPIPE_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 1
+
+fuzz:
+	@scripts/setup.sh --fuzz
+	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DPIPE_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Starts a one-node Slurm cluster on this machine (as root), runs the tests that
 # need one, and stops it.
@@ -41,4 +58,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

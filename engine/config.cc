@@ -16,6 +16,9 @@ const StageSpec* PipelineSpec::find(const std::string& id) const {
 
 namespace {
 
+// The most runs one experiment file may describe (a grid multiplies).
+constexpr size_t kMaxRuns = 10000;
+
 const Node& require(const Node& map, const std::string& key, const std::string& hint) {
   const Node* n = map.find(key);
   if (!n) throw ConfigError("missing required key '" + key + "'").at(map.mark()).hint(hint);
@@ -271,6 +274,10 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
     for (const auto& e : g->entries()) {
       if (!e.value.is_sequence() || e.value.items().empty())
         throw ConfigError("grid '" + e.key + "': expected a non-empty list of values").at(e.value.mark());
+      if (points.size() * e.value.items().size() > kMaxRuns)
+        throw ConfigError("the grid has more than " + std::to_string(kMaxRuns) + " points")
+            .at(e.value.mark())
+            .hint("split the experiment, or grid fewer keys at once");
       std::vector<std::vector<Override>> next;
       for (const auto& p : points)
         for (const auto& value : e.value.items()) {
@@ -293,6 +300,12 @@ std::vector<RunSpec> expand_runs(const std::string& file, const ExpandOptions& o
       throw ConfigError("seeds: expected a non-empty list of integers").at(s->mark());
     for (const auto& item : s->items()) seeds.push_back(integer_of(item, "seeds"));
   }
+  if (variants.size() * seeds.size() * points.size() > kMaxRuns)
+    throw ConfigError("the experiment describes " +
+                      std::to_string(variants.size() * seeds.size() * points.size()) + " runs, more than " +
+                      std::to_string(kMaxRuns))
+        .at(root.mark())
+        .hint("variants × seeds × grid points; split the experiment");
   bool several_seeds = seeds.size() > 1;
   bool seeds_listed = !seeds.empty();
   if (!seeds_listed) seeds.push_back(0);  // keep the pipeline's (or a variant's) seed

@@ -102,37 +102,65 @@ Mark to_mark(const YAML::Mark& m, const std::string& file) {
   return mark;
 }
 
-Node convert(const YAML::Node& y, const std::string& file) {
-  Mark mark = to_mark(y.Mark(), file);
-  switch (y.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      return Node::null(mark);
-    case YAML::NodeType::Scalar:
-      // yaml-cpp tags plain scalars "?" and quoted ones "!".
-      return Node::scalar(y.Scalar(), mark, y.Tag() == "!");
-    case YAML::NodeType::Sequence: {
-      Node seq = Node::sequence(mark);
-      for (const auto& item : y) seq.push_back(convert(item, file));
-      return seq;
-    }
-    case YAML::NodeType::Map: {
-      Node map = Node::map(mark);
-      for (const auto& kv : y) {
-        Mark key_mark = to_mark(kv.first.Mark(), file);
-        if (!kv.first.IsScalar()) throw ConfigError("mapping keys must be plain names").at(key_mark);
-        std::string key = kv.first.Scalar();
-        if (const Node::Entry* first = map.find_entry(key))
-          throw ConfigError("duplicate key '" + key + "' (first defined at line " +
-                            std::to_string(first->key_mark.line) + ")")
-              .at(key_mark);
-        map.entries().push_back({key, key_mark, convert(kv.second, file)});
+// Limits that keep a hostile or mistaken file from taking the machine: the
+// file itself, one scalar, the nesting, and the values after expansion
+// (yaml-cpp shares an anchored node between its aliases; Nodes copy it, so
+// nine levels of ten aliases each would become a billion values).
+constexpr size_t kMaxYamlBytes = size_t{16} << 20;
+constexpr size_t kMaxScalarBytes = size_t{1} << 20;
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxValues = 200000;
+
+struct Converter {
+  const std::string& file;
+  size_t values = 0;
+
+  Node convert(const YAML::Node& y, int depth) {
+    Mark mark = to_mark(y.Mark(), file);
+    if (depth > kMaxDepth)
+      throw ConfigError("the YAML nests deeper than " + std::to_string(kMaxDepth) + " levels")
+          .at(mark)
+          .hint("pipelines and experiments need a few levels; is this the right file?");
+    if (++values > kMaxValues)
+      throw ConfigError("the YAML expands to more than " + std::to_string(kMaxValues) +
+                        " values (an alias copies its anchor's value where it is used)")
+          .at(mark)
+          .hint("use fewer aliases of large values, or write the values out");
+    switch (y.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return Node::null(mark);
+      case YAML::NodeType::Scalar:
+        if (y.Scalar().size() > kMaxScalarBytes)
+          throw ConfigError("a value of " + std::to_string(y.Scalar().size()) + " bytes is longer than the " +
+                            std::to_string(kMaxScalarBytes) + " allowed")
+              .at(mark)
+              .hint("put large data in a file and give its path");
+        // yaml-cpp tags plain scalars "?" and quoted ones "!".
+        return Node::scalar(y.Scalar(), mark, y.Tag() == "!");
+      case YAML::NodeType::Sequence: {
+        Node seq = Node::sequence(mark);
+        for (const auto& item : y) seq.push_back(convert(item, depth + 1));
+        return seq;
       }
-      return map;
+      case YAML::NodeType::Map: {
+        Node map = Node::map(mark);
+        for (const auto& kv : y) {
+          Mark key_mark = to_mark(kv.first.Mark(), file);
+          if (!kv.first.IsScalar()) throw ConfigError("mapping keys must be plain names").at(key_mark);
+          std::string key = kv.first.Scalar();
+          if (const Node::Entry* first = map.find_entry(key))
+            throw ConfigError("duplicate key '" + key + "' (first defined at line " +
+                              std::to_string(first->key_mark.line) + ")")
+                .at(key_mark);
+          map.entries().push_back({key, key_mark, convert(kv.second, depth + 1)});
+        }
+        return map;
+      }
     }
+    return Node::null(mark);
   }
-  return Node::null(mark);
-}
+};
 
 }  // namespace
 
@@ -145,7 +173,7 @@ Node parse_yaml(const std::string& text, const std::string& file) {
     if (e.mark.is_null()) mark.line = 0;
     throw ConfigError("malformed YAML: " + e.msg).at(mark);
   }
-  Node node = convert(root, file);
+  Node node = Converter{file}.convert(root, 1);
   node.set_base_dir(parent_dir(absolute_path(file)));
   return node;
 }
@@ -153,6 +181,13 @@ Node parse_yaml(const std::string& text, const std::string& file) {
 Node load_yaml_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError("cannot read file").at(path);
+  in.seekg(0, std::ios::end);
+  if (in.tellg() > static_cast<std::streamoff>(kMaxYamlBytes))
+    throw ConfigError("the file is " + std::to_string(in.tellg()) + " bytes, more than the " +
+                      std::to_string(kMaxYamlBytes) + " a YAML file may have")
+        .at(path)
+        .hint("a pipeline or experiment file is a few kilobytes; is this the right file?");
+  in.seekg(0);
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_yaml(ss.str(), path);

@@ -3,7 +3,9 @@
 // yaml-cpp 0.7 silently keeps the first of two equal keys and its marks are
 // 0-based; pipe wants duplicate keys to be errors and 1-based positions in
 // every message.  parse_yaml() converts a yaml-cpp tree into Nodes, checking
-// duplicates on the way, so the rest of pipe never sees yaml-cpp.
+// duplicates on the way, so the rest of pipe never sees yaml-cpp.  Files of
+// more than 16 MB, values of more than 1 MB, nesting deeper than 64 levels
+// and more than 200,000 values once aliases are expanded are errors.
 #pragma once
 
 #include <memory>

@@ -101,6 +101,21 @@ const char* kStageRunColumns =
     "run_id, stage_id, kind, key, status, reason, error, seconds, params_hash, inputs_hash, "
     "sources_hash, position, params";
 
+void refuse_newer(int version, const std::string& dir) {
+  if (version > Store::kSchemaVersion)
+    throw ConfigError("results database has schema version " + std::to_string(version) +
+                      ", this pipe uses version " + std::to_string(Store::kSchemaVersion))
+        .at(display_path(join_path(dir, "pipe.db")))
+        .hint("use a pipe of the matching version, or another --results folder");
+}
+
+// Reads before anything writes, so a refused file keeps its bytes.
+void check_readable(SQLite::Database& db, const std::string& dir) {
+  refuse_newer(db.execAndGet("PRAGMA user_version").getInt(), dir);
+  // Parses the whole schema: a damaged first page or schema fails here.
+  db.execAndGet("SELECT count(*) FROM sqlite_master");
+}
+
 }  // namespace
 
 Store::Store(const std::string& results_dir) : dir_(results_dir) {
@@ -110,6 +125,9 @@ Store::Store(const std::string& results_dir) : dir_(results_dir) {
     std::filesystem::create_directories(results_dir, ec);
     db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db_->setBusyTimeout(10000);
+    // A database of a newer pipe, or one whose schema is damaged, is
+    // refused with its bytes as they were.
+    check_readable(*db_, results_dir);
     db_->exec("PRAGMA journal_mode=WAL");
     db_->exec("PRAGMA synchronous=NORMAL");
     db_->exec("PRAGMA foreign_keys=ON");
@@ -143,13 +161,7 @@ Store::~Store() {
 }
 
 void Store::migrate() {
-  auto refuse_newer = [&](int version) {
-    if (version > kSchemaVersion)
-      throw ConfigError("results database has schema version " + std::to_string(version) +
-                        ", this pipe uses version " + std::to_string(kSchemaVersion))
-          .at(display_path(join_path(dir_, "pipe.db")))
-          .hint("use a pipe of the matching version, or another --results folder");
-  };
+  auto refuse_newer = [&](int version) { pipe::refuse_newer(version, dir_); };
   int version = db_->execAndGet("PRAGMA user_version").getInt();
   refuse_newer(version);
   if (version == kSchemaVersion) return;

@@ -18,6 +18,7 @@ namespace {
 constexpr char kMagic[8] = {'P', 'I', 'P', 'E', 'D', 'S', 'E', 'T'};
 constexpr uint32_t kVersion = 1;
 constexpr uint64_t kAlign = 64;
+constexpr int kMaxChannels = 4;  // gray, gray+alpha, RGB, RGBA
 
 struct Header {
   char magic[8];
@@ -227,9 +228,11 @@ DatasetView DatasetView::open(const std::string& file) {
     p += len;
     return s;
   };
+  // Each class name and sample record takes bytes of the metadata block:
+  // counts beyond what it can hold are damage, not memory to reserve.
+  if (h.classes > h.meta_size / 4 || h.samples > h.meta_size / (sizeof(Record) + 12)) throw truncated();
   impl->classes.reserve(h.classes);
   for (uint32_t c = 0; c < h.classes; ++c) impl->classes.push_back(read_string());
-  if (h.samples > h.meta_size) throw truncated();  // each record takes bytes
   impl->records.reserve(h.samples);
   impl->paths.reserve(h.samples);
   impl->groups.reserve(h.samples);
@@ -241,9 +244,16 @@ DatasetView DatasetView::open(const std::string& file) {
     Record r;
     std::memcpy(&r, p, sizeof r);
     p += sizeof r;
-    if (r.height < 0 || r.width < 0 || r.channels < 0) throw truncated();
-    uint64_t bytes = pixel_count(r.height, r.width, r.channels);
-    if (r.offset > h.pixels_size || bytes > h.pixels_size - r.offset) throw truncated();
+    if (r.height < 1 || r.width < 1 || r.channels < 1 || r.channels > kMaxChannels)
+      throw Error("dataset sample " + std::to_string(i) + " has shape " + std::to_string(r.height) + "x" +
+                  std::to_string(r.width) + "x" + std::to_string(r.channels))
+          .at(file)
+          .hint("height and width are at least 1, channels 1 to " + std::to_string(kMaxChannels) +
+                "; the file is damaged: re-run the stage that wrote it");
+    uint64_t bytes = 0;
+    if (__builtin_mul_overflow(uint64_t(r.height) * uint64_t(r.width), uint64_t(r.channels), &bytes) ||
+        r.offset > h.pixels_size || bytes > h.pixels_size - r.offset)
+      throw truncated();
     if (r.label < 0 || r.label >= static_cast<int32_t>(h.classes))
       throw Error("dataset sample " + std::to_string(i) + " has label " + std::to_string(r.label) + " but only " +
                   std::to_string(h.classes) + " classes")

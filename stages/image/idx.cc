@@ -2,6 +2,8 @@
 #include "stages/image/idx.h"
 
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -51,18 +53,36 @@ IdxArray read_idx(const std::string& file) {
   if (ndims < 1 || ndims > 4) throw Error("IDX file has " + std::to_string(ndims) + " dimensions").at(file).hint("1 to 4");
   IdxArray out;
   uint64_t total = 1;
+  bool overflow = false;
   for (int d = 0; d < ndims; ++d) {
     uint8_t b[4];
     if (read_some(f.get(), b, 4, file) != 4) throw Error("truncated IDX file: header ends early").at(file);
     uint32_t v = (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3];
     out.dims.push_back(v);
-    total *= v;
-    if (total > (uint64_t(1) << 34)) throw Error("IDX dimensions are implausibly large").at(file);
+    overflow = __builtin_mul_overflow(total, uint64_t{v}, &total) || overflow;
   }
-  out.data.resize(total);
-  size_t got = read_some(f.get(), out.data.data(), total, file);
+  auto dims_text = [&] {
+    std::string s;
+    for (uint32_t v : out.dims) s += (s.empty() ? "" : " x ") + std::to_string(v);
+    return s;
+  };
+  if (overflow || total > kMaxIdxBytes)
+    throw Error("IDX header declares " + dims_text() + " bytes of data, more than " + std::to_string(kMaxIdxBytes))
+        .at(file)
+        .hint("the header is damaged, or the file is not an IDX file");
+  // Read in doubling steps, so a header that promises more than the file
+  // holds costs no more than twice the memory of what the file does hold.
+  size_t got = 0;
+  while (got < total) {
+    size_t want = std::min<size_t>(total - got, std::max<size_t>(got, size_t{1} << 16));
+    out.data.resize(got + want);
+    size_t n = read_some(f.get(), out.data.data() + got, want, file);
+    got += n;
+    if (n < want) break;
+  }
   if (got != total)
-    throw Error("truncated IDX file: expected " + std::to_string(total) + " bytes of data, found " + std::to_string(got))
+    throw Error("truncated IDX file: the header declares " + dims_text() + " = " + std::to_string(total) +
+                " bytes of data, the file holds " + std::to_string(got))
         .at(file);
   return out;
 }
@@ -72,6 +92,16 @@ IdxImages read_idx_images(const std::string& images_file, const std::string& lab
   if (images.dims.size() < 3)
     throw Error("IDX images file has " + std::to_string(images.dims.size()) + " dimensions").at(images_file)
         .hint("images are N×H×W (magic 0x00000803) or N×H×W×C");
+  // An images file may hold no images, but an image has at least one pixel
+  // and is gray, gray+alpha, RGB or RGBA.
+  for (size_t d = 0; d < images.dims.size(); ++d) {
+    uint32_t most = d == 3 ? 4 : static_cast<uint32_t>(std::numeric_limits<int>::max());
+    if ((d > 0 && images.dims[d] == 0) || images.dims[d] > most)
+      throw Error("IDX images file declares " + std::to_string(images.dims[d]) + " " +
+                  (d == 0 ? "images" : d == 1 ? "rows" : d == 2 ? "columns" : "channels"))
+          .at(images_file)
+          .hint("rows and columns are at least 1, channels 1 to 4");
+  }
   IdxArray labels = read_idx(labels_file);
   if (labels.dims.size() != 1)
     throw Error("IDX labels file has " + std::to_string(labels.dims.size()) + " dimensions").at(labels_file)

@@ -3,7 +3,8 @@
 //
 // Only unsigned-byte data (type 0x08) is read: images N×H×W (or N×H×W×C)
 // and labels N.  Truncated or corrupt files are errors naming the file and
-// what was expected.
+// what was expected; the header's sizes are checked before memory is
+// allocated for them, which then grows only as the data is actually read.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,10 @@
 #include <vector>
 
 namespace pipe::image {
+
+// The most data an IDX file may declare (16 GiB, a hundred times the
+// largest MNIST-style set); a header beyond it is damaged.
+constexpr uint64_t kMaxIdxBytes = uint64_t{1} << 34;
 
 struct IdxArray {
   std::vector<uint32_t> dims;

@@ -53,11 +53,13 @@ TensorFile read_safetensors(const std::string& path) {
   uint64_t length = 0;
   for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(prefix[i]) << (8 * i);
   in.seekg(0, std::ios::end);
-  const uint64_t size = static_cast<uint64_t>(in.tellg());
+  const std::streamoff end = in.tellg();
+  if (end < 8) throw Error("cannot read the checkpoint").at(path);
+  const uint64_t size = static_cast<uint64_t>(end);
   if (length > size - 8) throw bad("header length " + std::to_string(length) + " past the end");
   in.seekg(8);
   std::string text(length, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(length));
+  if (!in.read(text.data(), static_cast<std::streamsize>(length))) throw bad("the header is cut short");
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(text);
@@ -84,9 +86,14 @@ TensorFile read_safetensors(const std::string& path) {
             .at(path);
       t.shape = entry.at("shape").get<Dims>();
       const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      const uint64_t count = static_cast<uint64_t>(product(t.shape));
+      // The shape's product, checked: negative sizes and products past 2^64
+      // would otherwise pass the offsets check below by wrapping around.
+      uint64_t count = 1;
+      for (int64_t d : t.shape)
+        if (d < 0 || __builtin_mul_overflow(count, static_cast<uint64_t>(d), &count))
+          throw bad("tensor " + name + " has shape " + shape_str(t.shape));
       if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > data_size ||
-          offsets[1] - offsets[0] != count * sizeof(float))
+          count > data_size / sizeof(float) || offsets[1] - offsets[0] != count * sizeof(float))
         throw bad("tensor " + name + " has bad data_offsets");
       t.data.resize(count);
       in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));

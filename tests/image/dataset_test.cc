@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include "engine/error.h"
 #include "stages/image/dataset.h"
 #include "tests/image/helpers.h"
@@ -130,4 +132,56 @@ TEST_CASE("write_dataset refuses inconsistent samples", "[dataset]") {
   d.samples[1].label = 9;
   CHECK_THROWS_WITH(write_dataset(tmp.at("y.bin"), d), Catch::Contains("label 9"));
   CHECK_FALSE(std::filesystem::exists(tmp.at("y.bin")));
+}
+
+TEST_CASE("a dataset record with no channels or an impossible shape is an error", "[dataset]") {
+  TempDir tmp;
+  write_dataset(tmp.at("good.bin"), mixed());
+  std::string bytes = pipe::image::testing::read_bytes(tmp.at("good.bin"));
+  // The first record follows the 64-byte header and the class names
+  // (a u32 length and the text each): label, height, width, channels.
+  size_t record = 64 + (4 + 5) + (4 + 4) + (4 + 5);
+  auto with_shape = [&](int32_t h, int32_t w, int32_t c) {
+    std::string b = bytes;
+    std::memcpy(&b[record + 4], &h, 4);
+    std::memcpy(&b[record + 8], &w, 4);
+    std::memcpy(&b[record + 12], &c, 4);
+    return b;
+  };
+  int32_t h0 = 0;
+  std::memcpy(&h0, &bytes[record + 4], 4);
+  REQUIRE(h0 == 2);  // the layout this test assumes
+  pipe::image::testing::write_bytes(tmp.at("zero.bin"), with_shape(2, 3, 0));
+  try {
+    DatasetView::open(tmp.at("zero.bin"));
+    FAIL("expected an error");
+  } catch (const pipe::Error& e) {
+    CHECK(e.line() == tmp.at("zero.bin") + ": dataset sample 0 has shape 2x3x0");
+    CHECK(e.hint_text() ==
+          "height and width are at least 1, channels 1 to 4; the file is damaged: re-run the stage that wrote it");
+  }
+  pipe::image::testing::write_bytes(tmp.at("huge.bin"), with_shape(1 << 30, 1 << 30, 4));
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("huge.bin")),
+                    tmp.at("huge.bin") + ": dataset file is truncated or corrupt");
+  pipe::image::testing::write_bytes(tmp.at("five.bin"), with_shape(2, 3, 5));
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("five.bin")), tmp.at("five.bin") + ": dataset sample 0 has shape 2x3x5");
+}
+
+TEST_CASE("dataset counts beyond what the file holds are errors, not huge reservations", "[dataset]") {
+  TempDir tmp;
+  write_dataset(tmp.at("good.bin"), mixed());
+  std::string bytes = pipe::image::testing::read_bytes(tmp.at("good.bin"));
+  // Header: magic, version, header size, then u64 samples at 16 and u32 classes at 24.
+  std::string classes = bytes;
+  uint32_t many = 0xFFFFFFFFu;
+  std::memcpy(&classes[24], &many, 4);
+  pipe::image::testing::write_bytes(tmp.at("classes.bin"), classes);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("classes.bin")),
+                    tmp.at("classes.bin") + ": dataset file is truncated or corrupt");
+  std::string samples = bytes;
+  uint64_t lots = 1000000;
+  std::memcpy(&samples[16], &lots, 8);
+  pipe::image::testing::write_bytes(tmp.at("samples.bin"), samples);
+  CHECK_THROWS_WITH(DatasetView::open(tmp.at("samples.bin")),
+                    tmp.at("samples.bin") + ": dataset file is truncated or corrupt");
 }

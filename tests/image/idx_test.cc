@@ -87,3 +87,56 @@ TEST_CASE("the labels file beside an images file", "[idx]") {
   CHECK(idx_labels_beside("/d/dig-mnist-images-idx3-ubyte") == "/d/dig-mnist-labels-idx1-ubyte");
   CHECK(idx_labels_beside("/images/data.bin") == "");
 }
+
+TEST_CASE("an IDX header whose sizes multiply past 2^64 or past the file is an error", "[idx]") {
+  TempDir tmp;
+  using pipe::image::testing::write_bytes;
+  // 131072 × 131072 × 1073741824 = 2^68: wrapped to 0, it used to load as an empty array.
+  write_bytes(tmp.at("wrap"), idx_bytes(3, {131072, 131072, 1073741824}, ramp(64)));
+  try {
+    read_idx(tmp.at("wrap"));
+    FAIL("expected an error");
+  } catch (const pipe::Error& e) {
+    CHECK(e.line() == tmp.at("wrap") +
+                          ": IDX header declares 131072 x 131072 x 1073741824 bytes of data, more than 17179869184");
+    CHECK(e.hint_text() == "the header is damaged, or the file is not an IDX file");
+  }
+  CHECK_THROWS_AS(read_idx_images(tmp.at("wrap"), tmp.at("wrap")), pipe::Error);
+  // 2^32 × 2^32 wraps to exactly 0 with two dimensions.
+  write_bytes(tmp.at("wrap2"), idx_bytes(4, {65536, 65536, 65536, 65536}, {}));
+  CHECK_THROWS_WITH(read_idx(tmp.at("wrap2")), Catch::Contains("more than 17179869184"));
+  // Plausible in size but far longer than the file: an error, not a 1 GB allocation.
+  write_bytes(tmp.at("long"), idx_bytes(3, {1000, 1000, 1000}, ramp(10)));
+  try {
+    read_idx(tmp.at("long"));
+    FAIL("expected an error");
+  } catch (const pipe::Error& e) {
+    CHECK(e.line() == tmp.at("long") +
+                          ": truncated IDX file: the header declares 1000 x 1000 x 1000 = 1000000000 bytes of data, "
+                          "the file holds 10");
+  }
+}
+
+TEST_CASE("an IDX images file with an empty or oversized side is an error", "[idx]") {
+  TempDir tmp;
+  using pipe::image::testing::write_bytes;
+  write_bytes(tmp.at("i"), idx_bytes(3, {2, 0, 5}, {}));
+  write_bytes(tmp.at("l"), idx_bytes(1, {2}, {1, 2}));
+  try {
+    read_idx_images(tmp.at("i"), tmp.at("l"));
+    FAIL("expected an error");
+  } catch (const pipe::Error& e) {
+    CHECK(e.line() == tmp.at("i") + ": IDX images file declares 0 rows");
+    CHECK(e.hint_text() == "rows and columns are at least 1, channels 1 to 4");
+  }
+  write_bytes(tmp.at("big"), idx_bytes(3, {0, 3000000000u, 2}, {}));
+  CHECK_THROWS_WITH(read_idx_images(tmp.at("big"), tmp.at("l")),
+                    tmp.at("big") + ": IDX images file declares 3000000000 rows");
+  write_bytes(tmp.at("deep"), idx_bytes(4, {2, 1, 1, 600}, ramp(1200)));
+  CHECK_THROWS_WITH(read_idx_images(tmp.at("deep"), tmp.at("l")),
+                    tmp.at("deep") + ": IDX images file declares 600 channels");
+  // No images at all is a valid, empty set.
+  write_bytes(tmp.at("none"), idx_bytes(3, {0, 28, 28}, {}));
+  write_bytes(tmp.at("none-l"), idx_bytes(1, {0}, {}));
+  CHECK(read_idx_images(tmp.at("none"), tmp.at("none-l")).count == 0);
+}
