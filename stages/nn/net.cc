@@ -40,6 +40,7 @@ constexpr int kMaxInferPass = 256;
 // chunks whatever the thread count: threads take whole chunks, and the results do not
 // depend on how many threads there are.
 constexpr int kChunks = 4;
+constexpr int kMinChunk = 8;  // samples: smaller chunks lose more to per-primitive overhead
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -261,11 +262,13 @@ Built& NetImpl::plan_for(Mode mode, int n, int worker) {
 StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs) {
   const bool train = mode == Mode::kTrain;
   // The cut depends on the model and n only: passes of pass_size, at least kChunks of
-  // them when the batch may be split and is large enough, grouped into at most kChunks
-  // chunks of consecutive passes.
+  // them (fewer for a batch under kChunks * kMinChunk) when the batch may be split,
+  // grouped into at most kChunks chunks of consecutive passes.
   int pass = pass_size(mode, n);
-  if (micro_batch == 0 && n >= kChunks * kMinPass && !(train && keeps_batches_whole()))
-    pass = std::min(pass, (n + kChunks - 1) / kChunks);
+  if (micro_batch == 0 && !(train && keeps_batches_whole())) {
+    const int at_least = std::clamp(n / kMinChunk, 1, kChunks);
+    pass = std::min(pass, (n + at_least - 1) / at_least);
+  }
   struct Pass {
     int off, count;
     Built* built;
