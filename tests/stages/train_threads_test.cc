@@ -41,6 +41,7 @@ struct Trained {
 
 Trained train_with(const std::string& data, int threads) {
   TempFolder out;
+  std::filesystem::create_directories(out.path() + "/work");
   FakeStageContext ctx(train_stage_kind(), kYaml, out.path() + "/out",
                        ContextOptions{out.path() + "/work", 800, "train", threads});
   ctx.bind("input", data);
