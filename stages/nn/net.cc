@@ -261,23 +261,30 @@ Built& NetImpl::plan_for(Mode mode, int n, int worker) {
 
 StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs) {
   const bool train = mode == Mode::kTrain;
-  // The cut depends on the model and n only: passes of pass_size, at least kChunks of
-  // them (fewer for a batch under kChunks * kMinChunk) when the batch may be split,
-  // grouped into at most kChunks chunks of consecutive passes.
-  int pass = pass_size(mode, n);
-  if (micro_batch == 0 && !(train && keeps_batches_whole())) {
-    const int at_least = std::clamp(n / kMinChunk, 1, kChunks);
-    pass = std::min(pass, (n + at_least - 1) / at_least);
-  }
+  // The cut depends on the model and n only: kChunks chunks of equal size (fewer for
+  // a batch under kChunks * kMinChunk samples; one when the batch must stay whole), each
+  // cut into equal passes of at most pass_size.  Equal chunks keep the threads equally
+  // busy.
+  const int pass_limit = pass_size(mode, n);
+  const bool split = micro_batch == 0 && !(train && keeps_batches_whole());
+  const int wanted = split ? std::clamp(n / kMinChunk, 1, kChunks) : 1;
+  const int chunk_size = (n + wanted - 1) / wanted;
   struct Pass {
     int off, count;
     Built* built;
   };
   std::vector<Pass> passes;
-  for (int off = 0; off < n; off += pass) passes.push_back({off, std::min(pass, n - off), nullptr});
-  const int chunks = std::min(kChunks, static_cast<int>(passes.size()));
-  std::vector<size_t> chunk_begin(chunks + 1);
-  for (int c = 0; c <= chunks; ++c) chunk_begin[c] = passes.size() * c / chunks;
+  std::vector<size_t> chunk_begin;
+  for (int start = 0; start < n; start += chunk_size) {
+    const int size = std::min(chunk_size, n - start);
+    const int pieces = (size + pass_limit - 1) / pass_limit;
+    const int pass = (size + pieces - 1) / pieces;
+    chunk_begin.push_back(passes.size());
+    for (int off = start; off < start + size; off += pass)
+      passes.push_back({off, std::min(pass, start + size - off), nullptr});
+  }
+  chunk_begin.push_back(passes.size());
+  const int chunks = static_cast<int>(chunk_begin.size()) - 1;
   // The thread count only says which thread runs which chunk.
   const int team = std::min(threads, chunks);
   batch_start = clock + 1;  // passes and their plans are resolved before any thread runs

@@ -22,9 +22,9 @@
 // edges (input, flatten, a weight layout a second batch size prefers).  On top:
 //   - micro-batches: a batch runs in passes whose activations fit the cache, gradients
 //     summed over them (set_micro_batch; batchnorm in training keeps batches whole);
-//   - threads: a batch is cut into at least 4 passes (of 8 samples or more), grouped
-//     into 4 chunks of consecutive passes; each OpenMP thread takes whole chunks and
-//     runs them through plans of its own whose primitives are made for one thread (one
+//   - threads: a batch is cut into 4 equal chunks (fewer, of 8 samples or more, when
+//     it has fewer than 32), each chunk into passes; each OpenMP thread takes whole
+//     chunks and runs them through plans of its own whose primitives are made for one thread (one
 //     synchronization per batch).  Each chunk sums its passes' gradients in order, and
 //     the chunks' sums are added in chunk order.  The cut depends on the model and the
 //     batch size only, never on the thread count, and no primitive splits its work
