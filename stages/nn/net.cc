@@ -16,6 +16,7 @@
 #include "stages/nn/layer.h"
 #include "stages/nn/loss.h"
 #include "stages/nn/optimizer.h"
+#include "stages/nn/parallel.h"
 #include "stages/nn/plan.h"
 #include "stages/nn/safetensors.h"
 
@@ -35,6 +36,11 @@ constexpr size_t kLargePlanBytes = size_t{16} << 20;
 constexpr double kCacheBudget = 4e6;  // bytes of activations (and their gradients) per pass
 constexpr int kMinPass = 16;          // smaller passes lose more to per-primitive overhead
 constexpr int kMaxInferPass = 256;
+// A batch that may be split runs in at least this many passes, grouped in this many
+// chunks whatever the thread count: threads take whole chunks, and the results do not
+// depend on how many threads there are.
+constexpr int kChunks = 4;
+constexpr int kMinChunk = 8;  // samples: smaller chunks lose more to per-primitive overhead
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -67,7 +73,7 @@ std::string allowed_layers() {
 struct Built {
   Mode mode;
   int n = 0;
-  int worker = -1;  // >= 0: a single-threaded plan run by OpenMP thread `worker`
+  int worker = 0;  // the OpenMP thread that runs this single-threaded plan
   std::unique_ptr<Plan> plan;
   std::vector<std::unique_ptr<LayerRun>> runs;
   dnnl::memory input, logits, diff_logits, input_diff;
@@ -90,7 +96,7 @@ class NetImpl {
   int micro_batch = 0;            // samples per pass: 0 automatic, < 0 never split
   bool last_split = false;        // the last forward_backward ran in several passes
   std::vector<float> input_diff;  // the whole batch's input gradient
-  std::vector<std::vector<std::vector<float>>> grad_sums;  // per thread, per trainable parameter
+  std::vector<std::vector<std::vector<float>>> grad_sums;  // per chunk, per trainable parameter
   int threads = 1;                // OpenMP threads at build time
   std::vector<dnnl::stream> worker_streams;
   uint64_t clock = 0;
@@ -104,12 +110,12 @@ class NetImpl {
   Dims input_dims() const { return {in.channels, in.height, in.width}; }
   int64_t input_size() const { return product(input_dims()); }
 
-  Built& plan_for(Mode mode, int n, int worker = -1);
+  Built& plan_for(Mode mode, int n, int worker);
   int pass_size(Mode mode, int n) const;
-  bool use_workers(Mode mode, int n) const;
+  bool keeps_batches_whole() const;
   std::unique_ptr<Built> build_plan(Mode mode, int n, int worker);
-  // Runs a batch in passes (see pass_size), on the OpenMP threads side by side when
-  // use_workers.  Training: loss, gradients (summed into the parameters' grad).
+  // Runs a batch in passes (see pass_size) on single-threaded plans, chunks of passes
+  // on the OpenMP threads side by side.  Training: loss, gradients (summed into the parameters' grad).
   // Inference: probabilities and, with labels, loss and accuracy.
   StepStats run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs);
   void clear_plans() {
@@ -142,7 +148,7 @@ std::unique_ptr<Built> NetImpl::build_plan(Mode mode, int n, int worker) {
   b->worker = worker;
   b->plan = std::make_unique<Plan>(eng, n, mode);
   Plan& plan = *b->plan;
-  plan.set_private_grads(worker >= 0);
+  plan.set_private_grads(true);
   size_t i = 0;
   try {
     Tensor t{plan.alloc(dnn::plain(with_batch(n, input_dims()))), input_dims()};
@@ -206,22 +212,12 @@ int NetImpl::pass_size(Mode mode, int n) const {
   return fit;
 }
 
-// Threads take whole micro-batches, each through plans of its own that run single-
-// threaded: one synchronization per batch instead of one per primitive, which small
-// models (tiny GEMMs, short recurrences) need to gain from a second thread.  Training
-// sums one set of gradients per thread, so it pays only for small parameter sets.
-bool NetImpl::use_workers(Mode mode, int n) const {
-  if (threads < 2 || n < 2 * threads || micro_batch < 0) return false;
-  if (mode == Mode::kInfer) return true;
-  double floats = static_cast<double>(input_size()), params = 0;
-  for (const auto& l : layers) {
-    floats += static_cast<double>(product(l->out_shape));
-    if (l->type() == "batchnorm" && !l->frozen) return false;
-    if (!l->frozen)
-      for (const Param& p : l->params())
-        params += p.trainable ? static_cast<double>(product(p.torch_shape)) : 0;
-  }
-  return params * threads * 3 <= floats * 2 * n / 4;
+// Whether training keeps a batch in one pass: batch statistics must see the whole batch.
+bool NetImpl::keeps_batches_whole() const {
+  if (micro_batch < 0) return true;
+  for (const auto& l : layers)
+    if (l->type() == "batchnorm" && !l->frozen) return true;
+  return false;
 }
 
 Built& NetImpl::plan_for(Mode mode, int n, int worker) {
@@ -248,64 +244,72 @@ Built& NetImpl::plan_for(Mode mode, int n, int worker) {
                                return drop;
                              }),
               plans.end());
-  if (worker >= 0) {
-    // A worker's primitives run inside a parallel region on one thread: create them
-    // for one thread.
-    omp_set_num_threads(1);
-    try {
-      plans.push_back(build_plan(mode, n, worker));
-    } catch (...) {
-      omp_set_num_threads(threads);
-      throw;
-    }
-    omp_set_num_threads(threads);
-  } else {
+  // Every plan runs on one thread (inside a parallel region or with OpenMP set to one
+  // thread): create its primitives for one thread, so that they do not depend on the
+  // thread count.
+  omp_set_num_threads(1);
+  try {
     plans.push_back(build_plan(mode, n, worker));
+  } catch (...) {
+    omp_set_num_threads(threads);
+    throw;
   }
+  omp_set_num_threads(threads);
   plans.back()->used = clock;
   return *plans.back();
 }
 
 StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, int n, float* probs) {
   const bool train = mode == Mode::kTrain;
-  const bool workers = use_workers(mode, n);
-  const int team = workers ? threads : 1;
-  int pass = pass_size(mode, n);
-  if (workers) pass = std::min(pass, (n + team - 1) / team);
-  // Passes and their plans, resolved before any thread runs.
-  batch_start = clock + 1;
+  // The cut depends on the model and n only: kChunks chunks of equal size (fewer for
+  // a batch under kChunks * kMinChunk samples; one when the batch must stay whole), each
+  // cut into equal passes of at most pass_size.  Equal chunks keep the threads equally
+  // busy.
+  const int pass_limit = pass_size(mode, n);
+  const bool split = micro_batch == 0 && !(train && keeps_batches_whole());
+  const int wanted = split ? std::clamp(n / kMinChunk, 1, kChunks) : 1;
+  const int chunk_size = (n + wanted - 1) / wanted;
   struct Pass {
     int off, count;
     Built* built;
   };
   std::vector<Pass> passes;
-  for (int off = 0, k = 0; off < n; off += pass, ++k) {
-    const int count = std::min(pass, n - off);
-    passes.push_back({off, count, nullptr});
+  std::vector<size_t> chunk_begin;
+  for (int start = 0; start < n; start += chunk_size) {
+    const int size = std::min(chunk_size, n - start);
+    const int pieces = (size + pass_limit - 1) / pass_limit;
+    const int pass = (size + pieces - 1) / pieces;
+    chunk_begin.push_back(passes.size());
+    for (int off = start; off < start + size; off += pass)
+      passes.push_back({off, std::min(pass, start + size - off), nullptr});
   }
-  for (size_t k = 0; k < passes.size(); ++k)
-    passes[k].built = &plan_for(mode, passes[k].count, workers ? static_cast<int>(k % team) : -1);
-  while (workers && worker_streams.size() < static_cast<size_t>(team)) worker_streams.emplace_back(eng);
+  chunk_begin.push_back(passes.size());
+  const int chunks = static_cast<int>(chunk_begin.size()) - 1;
+  // The thread count only says which thread runs which chunk.
+  const int team = std::min(threads, chunks);
+  batch_start = clock + 1;  // passes and their plans are resolved before any thread runs
+  for (int c = 0; c < chunks; ++c)
+    for (size_t k = chunk_begin[c]; k < chunk_begin[c + 1]; ++k)
+      passes[k].built = &plan_for(mode, passes[k].count, c % team);
+  while (worker_streams.size() < static_cast<size_t>(team)) worker_streams.emplace_back(eng);
 
   std::vector<Param*> params;
   std::unordered_map<const Param*, size_t> index;
-  const bool sum_grads = train && (passes.size() > 1 || workers);
-  if (sum_grads) {
+  if (train) {
     params = trainable();
     for (size_t i = 0; i < params.size(); ++i) index[params[i]] = i;
   }
   if (train && input_grad) input_diff.assign(static_cast<size_t>(n) * input_size(), 0.0f);
-  // per thread: statistics, gradient sums (kept from step to step: no allocation)
-  std::vector<StepStats> stats(team);
+  // per chunk: statistics, gradient sums (kept from step to step: no allocation)
+  std::vector<StepStats> stats(chunks);
   auto& sums = grad_sums;
-  if (sums.size() < static_cast<size_t>(team)) sums.resize(team);
-  for (auto& thread_sums : sums) {
-    thread_sums.resize(params.size());
-    for (auto& sum : thread_sums) sum.clear();
+  if (sums.size() < static_cast<size_t>(chunks)) sums.resize(chunks);
+  for (int c = 0; c < chunks; ++c) {
+    sums[c].resize(params.size());
+    for (auto& sum : sums[c]) sum.clear();
   }
-  std::vector<std::exception_ptr> failures(team);
 
-  auto run_pass = [&](int w, size_t k, bool first, dnnl::stream& s) {
+  auto run_pass = [&](int c, size_t k, bool first, dnnl::stream& s) {
     Built& b = *passes[k].built;
     const int off = passes[k].off, count = passes[k].count;
     b.plan->set_run_state({state.step, off});
@@ -318,41 +322,39 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
       // training: gradients of the whole batch's mean loss
       float* diff = train ? static_cast<float*>(b.diff_logits.get_data_handle()) : nullptr;
       const StepStats p = loss.compute(logits, labels + off, count, classes, diff, n);
-      stats[w].loss_sum += p.loss_sum;
-      stats[w].correct += p.correct;
+      stats[c].loss_sum += p.loss_sum;
+      stats[c].correct += p.correct;
     }
     if (!train) return;
     b.plan->run_backward(s);
     if (input_grad)
       std::memcpy(input_diff.data() + static_cast<size_t>(off) * input_size(), b.input_diff.get_data_handle(),
                   sizeof(float) * count * input_size());
-    if (!sum_grads) return;
-    auto add = [&](size_t i, const dnnl::memory& g) {
+    // the chunk's passes, summed in their order
+    for (const auto& [p, g] : b.plan->grads()) {
       const float* v = static_cast<const float*>(g.get_data_handle());
       const size_t size = dnn::floats(g.get_desc());
-      auto& sum = sums[w][i];
-      if (first)
+      auto& sum = sums[c][index.at(p)];
+      if (first) {
         sum.assign(v, v + size);
-      else {
+      } else {
         float* __restrict out = sum.data();
 #pragma omp simd
         for (size_t j = 0; j < size; ++j) out[j] += v[j];
       }
-    };
-    if (b.worker >= 0)
-      for (const auto& [p, g] : b.plan->grads()) add(index.at(p), g);
-    else
-      for (size_t i = 0; i < params.size(); ++i) add(i, params[i]->grad);
+    }
+  };
+  auto run_chunk = [&](int c, dnnl::stream& s) {
+    for (size_t k = chunk_begin[c]; k < chunk_begin[c + 1]; ++k) run_pass(c, k, k == chunk_begin[c], s);
   };
 
-  if (workers) {
+  if (team > 1) {
+    std::vector<std::exception_ptr> failures(team);
 #pragma omp parallel num_threads(team)
     {
       const int w = omp_get_thread_num();
       try {
-        bool first = true;
-        for (size_t k = w; k < passes.size(); k += team, first = false)
-          run_pass(w, k, first, worker_streams[w]);
+        for (int c = w; c < chunks; c += team) run_chunk(c, worker_streams[w]);
       } catch (...) {
         failures[w] = std::current_exception();
       }
@@ -360,20 +362,31 @@ StepStats NetImpl::run_batch(Mode mode, const float* x, const int32_t* labels, i
     for (auto& f : failures)
       if (f) std::rethrow_exception(f);
   } else {
-    for (size_t k = 0; k < passes.size(); ++k) run_pass(0, k, k == 0, stream);
+    // the plans' primitives were made for one thread: run them on one
+    omp_set_num_threads(1);
+    try {
+      for (int c = 0; c < chunks; ++c) run_chunk(c, worker_streams[0]);
+    } catch (...) {
+      omp_set_num_threads(threads);
+      throw;
+    }
+    omp_set_num_threads(threads);
   }
 
-  // The parameters' gradients: the threads' sums, added in thread order.
+  // The parameters' gradients: the chunks' sums, added in chunk order (element by
+  // element, so splitting the elements among threads changes nothing).
   for (size_t i = 0; i < params.size(); ++i) {
-    std::vector<float>& total = sums[0][i];
-    for (int w = 1; w < team; ++w)
-      if (!sums[w][i].empty()) {
-        const float* __restrict part = sums[w][i].data();
-        float* __restrict out = total.data();
+    if (sums[0][i].empty()) continue;
+    float* grad = static_cast<float*>(params[i]->grad.get_data_handle());
+    for_ranges(sums[0][i].size(), 32768, [&](size_t begin, size_t end) {
+      float* __restrict out = grad;
+      std::memcpy(out + begin, sums[0][i].data() + begin, (end - begin) * sizeof(float));
+      for (int c = 1; c < chunks; ++c) {
+        const float* __restrict part = sums[c][i].data();
 #pragma omp simd
-        for (size_t j = 0; j < total.size(); ++j) out[j] += part[j];
+        for (size_t j = begin; j < end; ++j) out[j] += part[j];
       }
-    std::memcpy(params[i]->grad.get_data_handle(), total.data(), total.size() * sizeof(float));
+    });
   }
   StepStats out;
   out.n = n;
@@ -677,13 +690,20 @@ void Net::activation_and_grad(const float* x_chw, int target_class, const std::s
     throw Error("class " + std::to_string(target_class) + " is outside the " + std::to_string(m.classes) +
                 " classes");
   const size_t i = m.layer_index(layer);
-  Built& b = m.plan_for(Mode::kGradient, 1);
-  m.forward(b, x_chw, m.stream);
-  m.last_split = false;
-  float* diff = static_cast<float*>(b.diff_logits.get_data_handle());
-  std::fill(diff, diff + m.classes, 0.0f);
-  diff[target_class] = 1.0f;  // d(logit of the class)
-  b.plan->run_backward(m.stream);
+  Built& b = m.plan_for(Mode::kGradient, 1, 0);
+  omp_set_num_threads(1);  // the plan's primitives were made for one thread
+  try {
+    m.forward(b, x_chw, m.stream);
+    m.last_split = false;
+    float* diff = static_cast<float*>(b.diff_logits.get_data_handle());
+    std::fill(diff, diff + m.classes, 0.0f);
+    diff[target_class] = 1.0f;  // d(logit of the class)
+    b.plan->run_backward(m.stream);
+  } catch (...) {
+    omp_set_num_threads(m.threads);
+    throw;
+  }
+  omp_set_num_threads(m.threads);
   const Dims dims = with_batch(1, m.layers[i]->out_shape);
   if (act) *act = m.read(b.runs[i]->out.mem, dims);
   if (grad) *grad = m.read(b.runs[i]->diff_out, dims);

@@ -22,10 +22,16 @@
 // edges (input, flatten, a weight layout a second batch size prefers).  On top:
 //   - micro-batches: a batch runs in passes whose activations fit the cache, gradients
 //     summed over them (set_micro_batch; batchnorm in training keeps batches whole);
-//   - threads: with 2+ OpenMP threads, models with small parameter sets give each
-//     thread whole micro-batches through plans of its own (one synchronization per
-//     batch); others let oneDNN split each primitive.  Results are deterministic for a
-//     seed and a thread count; one and two threads differ by float rounding;
+//   - threads: a batch is cut into 4 equal chunks (fewer, of 8 samples or more, when
+//     it has fewer than 32), each chunk into passes; each OpenMP thread takes whole
+//     chunks and runs them through plans of its own whose primitives are made for one thread (one
+//     synchronization per batch).  Each chunk sums its passes' gradients in order, and
+//     the chunks' sums are added in chunk order.  The cut depends on the model and the
+//     batch size only, never on the thread count, and no primitive splits its work
+//     among threads, so training and inference give the same bytes with any number of
+//     threads.  The price: a batch that runs in one pass (batchnorm in training,
+//     set_micro_batch(-1), fewer than 16 samples) uses one thread, and more than 4
+//     threads do not help;
 //   - a conv2d/dense activation followed by max pooling has its derivative taken on the
 //     pooled gradient (training), so layer_output_grad of such a layer is the gradient
 //     w.r.t. its pre-activation output;

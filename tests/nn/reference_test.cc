@@ -416,6 +416,7 @@ TEST_CASE("dropout drops at its rate, scales the rest and is off in inference", 
   auto net = make_net(R"(["flatten", {"dropout": 0.25}, {"dense": 2}])", {1, 8, 8}, 2);
   const Vec x = random_values(n * 64, 12, 0.5, 1.5);
   const auto y = random_labels(n, 2, 13);
+  net->set_micro_batch(-1);  // layer_output needs the batch in one pass
   net->enable_input_grad(true);
   net->forward_backward(x.data(), y.data(), n);
   const Vec out = net->layer_output("dropout_1");
