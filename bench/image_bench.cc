@@ -199,6 +199,8 @@ int run_png_decode(const std::string& root, int repeat) {
               best_pipe / best_spng);
   std::printf("bench png_decode_opencv pipe %.0f img/s reference %.0f img/s speedup %.2f\n", best_pipe, best_cv,
               best_pipe / best_cv);
+  return 0;
+}
 
 // n hashes in clusters of near-copies (up to `spread` bits flipped from a
 // random centre), shuffled.

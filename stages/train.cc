@@ -619,7 +619,7 @@ StageKind train_stage_kind() {
       integer("seed", nullptr, "default: the pipeline's seed"),
   }};
   schema.check = check_train;
-  return {"train", 1, "trains a network on a dataset", schema, {}, true, [] { return std::make_unique<Train>(); }};
+  return {"train", 2, "trains a network on a dataset", schema, {}, true, [] { return std::make_unique<Train>(); }};
 }
 
 }  // namespace pipe
