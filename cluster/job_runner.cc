@@ -10,15 +10,6 @@ namespace pipe::cluster {
 
 using json = nlohmann::json;
 
-namespace {
-
-json error_json(const Error& e) {
-  return {{"message", e.message()}, {"where", e.where()}, {"hint", e.hint_text()},
-          {"exit_code", e.exit_code()}, {"line", e.line()}};
-}
-
-}  // namespace
-
 int run_job(const std::string& spec_path, const std::string& pipe_version, Disk& disk, Progress& progress) {
   JobSpec spec;
   try {
@@ -34,7 +25,7 @@ int run_job(const std::string& spec_path, const std::string& pipe_version, Disk&
   JournalWriter journal(spec.journal);
   auto fail = [&](Error e) {
     e.context("stage '" + spec.stage_id + "'");
-    journal.write("error", {{"error", error_json(e)}});
+    journal.write("error", {{"error", e.to_json()}});
     progress.clear();
     std::fprintf(stderr, "%s\n", e.format().c_str());
     return e.exit_code();

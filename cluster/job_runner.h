@@ -5,7 +5,7 @@
 // stage into spec.tmp_dir and renames that folder to spec.artifact_dir (the
 // same publish step as a local run, on the shared file system), and journals
 // the outcome: {"type":"done","seconds","metrics","tables"} or
-// {"type":"error","error":{...}}.  The driver records both in the store.
+// {"type":"error","error":{...}} (pipe::Error's JSON form).  The driver records both in the store.
 #pragma once
 
 #include <string>

@@ -67,14 +67,14 @@ TEST_CASE("a job runs its stage, publishes the artifact and journals the results
 TEST_CASE("a stage error reaches the journal whole, and nothing is published", "[cluster]") {
   pipe::testing::TempFolder dir;
   pipe::RealDisk disk;
-  JobSpec s = spec_in(dir.path(), "fail", {{"message", "boom"}});
+  JobSpec s = spec_in(dir.path(), "fail", {{"message", "boom"}, {"hint", ""}, {"plain", false}});
   std::string spec = write_spec(dir.path(), s);
   CHECK(run_job(spec, "1.0", disk, pipe::Progress::null()) == 1);
   pipe::FileStat st;
   CHECK_FALSE(disk.stat(s.artifact_dir, &st));
   auto events = JournalReader(s.journal).read();
   REQUIRE(events.back()["type"] == "error");
-  CHECK(events.back()["error"]["line"] == "stage 'step': boom");
+  CHECK(pipe::Error::from_json(events.back()["error"]).line() == "stage 'step': boom");
 }
 
 TEST_CASE("a job refuses a spec written by another pipe version", "[cluster]") {
@@ -85,8 +85,11 @@ TEST_CASE("a job refuses a spec written by another pipe version", "[cluster]") {
   CHECK(run_job(spec, "2.0", disk, pipe::Progress::null()) == 2);
   auto events = JournalReader(s.journal).read();
   REQUIRE(events.size() == 1);
-  CHECK(events[0]["error"]["line"] == "stage 'step': this node runs pipe 2.0, the driver pipe 1.0");
-  CHECK(events[0]["error"]["hint"] == "install one pipe on a prefix every node mounts (make install PREFIX=...)");
+  pipe::Error e = pipe::Error::from_json(events[0]["error"]);
+  CHECK(e.format() ==
+        "pipe: error: stage 'step': this node runs pipe 2.0, the driver pipe 1.0\n"
+        "  install one pipe on a prefix every node mounts (make install PREFIX=...)");
+  CHECK(e.exit_code() == 2);
 }
 
 TEST_CASE("a damaged spec is a clear error", "[cluster]") {

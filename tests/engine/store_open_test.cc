@@ -50,7 +50,7 @@ TEST_CASE("a database from a newer pipe is refused and left byte for byte as it 
   std::string before = read_text(dir / "results/pipe.db");
   std::string hint;
   CHECK(open_error(dir / "results", &hint) ==
-        dir / "results/pipe.db: results database has schema version 3, this pipe uses version 2");
+        dir / "results/pipe.db: results database has schema version 4, this pipe uses version 3");
   CHECK(hint == "use a pipe of the matching version, or another --results folder");
   CHECK(read_text(dir / "results/pipe.db") == before);
   CHECK_THROWS_AS(Store::open_existing(dir / "results"), Error);

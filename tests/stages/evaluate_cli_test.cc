@@ -171,7 +171,7 @@ TEST_CASE("wrong arguments to pipe evaluate and pipe predict are usage errors th
   std::ofstream(root + "/bad.png") << "hi";
   Result bad = run_pipe(root, "predict tiny bad.png");
   CHECK(bad.code == 2);
-  CHECK(bad.err == "pipe: warning: skipped bad.png: not an image (unknown file format)\n"
+  CHECK(bad.err == "pipe: warning: bad.png: not an image (unknown file format)\n"
                    "pipe: error: bad.png: no image could be read (1 skipped, see the warnings above)\n"
                    "  give an image file, a folder of images or a CSV manifest with a `path` column\n");
 }

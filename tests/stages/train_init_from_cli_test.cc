@@ -91,7 +91,7 @@ TEST_CASE("init_from a run: training the source run again re-runs the train stag
   p.pipe("run source.yaml");
   p.pipe("run warm.yaml");
   CHECK(p.train_plan("warm.yaml") == "cached");
-  p.pipe("run source.yaml --set train.epochs=2");  // a new model under the same run name
+  p.pipe("run source.yaml --set train.epochs=2 --name source");  // a new model under the same run name
   CHECK(p.train_plan("warm.yaml") == "run: input changed");
   p.pipe("run warm.yaml");
   CHECK(p.train_plan("warm.yaml") == "cached");
@@ -100,7 +100,7 @@ TEST_CASE("init_from a run: training the source run again re-runs the train stag
 TEST_CASE("init_from a file: new content at the same path re-runs the train stage", "[train][init_from][cli]") {
   Project p;
   p.pipe("run source.yaml");
-  p.pipe("run source.yaml --set train.epochs=2");
+  p.pipe("run source.yaml --set train.epochs=2 --name source");
   p.copy_model("source#1", "start.safetensors");
   p.pipe("run file.yaml");
   CHECK(p.train_plan("file.yaml") == "cached");
