@@ -57,6 +57,24 @@ std::vector<JobEvent> wait_all(JobTracker& tracker, double seconds) {
   return all;
 }
 
+// A scheduler, a tracker and a folder for one test's jobs.
+struct Cluster {
+  pipe::testing::TempFolder dir;
+  ProcessRunner runner;
+  SlurmScheduler slurm{runner};
+  pipe::RealDisk disk;
+  JobTracker tracker{slurm, disk};
+  Cluster() {
+    if (!cluster_up()) FAIL("no Slurm cluster: run `make test-slurm`");
+  }
+  std::string submit(const std::string& name, const std::string& body) {
+    JobRequest r = request(dir.path(), name, body);
+    std::string id = slurm.submit(r);
+    tracker.track(id, dir.path() + "/" + name + ".exit.json", r.log);
+    return id;
+  }
+};
+
 const JobEvent* ended(const std::vector<JobEvent>& events, const std::string& id) {
   for (const auto& e : events)
     if (e.kind == JobEvent::kEnded && e.id == id) return &e;
@@ -66,22 +84,14 @@ const JobEvent* ended(const std::vector<JobEvent>& events, const std::string& id
 }  // namespace
 
 TEST_CASE("two one-CPU jobs run side by side and end completed", "[slurm]") {
-  if (!cluster_up()) FAIL("no Slurm cluster: run `make test-slurm`");
-  pipe::testing::TempFolder dir;
-  ProcessRunner runner;
-  SlurmScheduler slurm(runner);
-  pipe::RealDisk disk;
-  JobTracker tracker(slurm, disk);
+  Cluster c;
+  const std::string& dir = c.dir.path();
   std::vector<std::string> ids;
-  for (const char* name : {"a", "b"}) {
-    JobRequest r = request(dir.path(), name,
-                           std::string("date +%s.%N > ") + dir.path() + "/" + name + ".start; sleep 3; date +%s.%N > " +
-                               dir.path() + "/" + name + ".end");
-    ids.push_back(slurm.submit(r));
-    tracker.track(ids.back(), dir.path() + "/" + name + ".exit.json", r.log);
-  }
-  auto events = wait_all(tracker, 90);
-  REQUIRE(tracker.idle());
+  for (std::string name : {"a", "b"})
+    ids.push_back(c.submit(name, "date +%s.%N > " + dir + "/" + name + ".start; sleep 3; date +%s.%N > " + dir + "/" +
+                                     name + ".end"));
+  auto events = wait_all(c.tracker, 90);
+  REQUIRE(c.tracker.idle());
   for (const auto& id : ids) {
     const JobEvent* e = ended(events, id);
     REQUIRE(e);
@@ -89,7 +99,7 @@ TEST_CASE("two one-CPU jobs run side by side and end completed", "[slurm]") {
     CHECK_FALSE(e->end.node.empty());
   }
   auto read_time = [&](const std::string& f) {
-    std::ifstream in(dir.path() + "/" + f);
+    std::ifstream in(dir + "/" + f);
     double t = 0;
     in >> t;
     return t;
@@ -100,16 +110,9 @@ TEST_CASE("two one-CPU jobs run side by side and end completed", "[slurm]") {
 }
 
 TEST_CASE("a failing job ends FAILED with its exit code and log tail", "[slurm]") {
-  if (!cluster_up()) FAIL("no Slurm cluster: run `make test-slurm`");
-  pipe::testing::TempFolder dir;
-  ProcessRunner runner;
-  SlurmScheduler slurm(runner);
-  pipe::RealDisk disk;
-  JobTracker tracker(slurm, disk);
-  JobRequest r = request(dir.path(), "bad", "echo 'pipe: error: something broke'; exit 3");
-  std::string id = slurm.submit(r);
-  tracker.track(id, dir.path() + "/bad.exit.json", r.log);
-  auto events = wait_all(tracker, 60);
+  Cluster c;
+  std::string id = c.submit("bad", "echo 'pipe: error: something broke'; exit 3");
+  auto events = wait_all(c.tracker, 60);
   const JobEvent* e = ended(events, id);
   REQUIRE(e);
   CHECK(e->end.summary() == "FAILED (exit code 3; NonZeroExitCode)");
@@ -118,42 +121,33 @@ TEST_CASE("a failing job ends FAILED with its exit code and log tail", "[slurm]"
 }
 
 TEST_CASE("scancel of a running job ends it CANCELLED", "[slurm]") {
-  if (!cluster_up()) FAIL("no Slurm cluster: run `make test-slurm`");
-  pipe::testing::TempFolder dir;
-  ProcessRunner runner;
-  SlurmScheduler slurm(runner);
-  pipe::RealDisk disk;
-  JobTracker tracker(slurm, disk);
-  JobRequest r = request(dir.path(), "long", "sleep 120");
-  std::string id = slurm.submit(r);
-  tracker.track(id, dir.path() + "/long.exit.json", r.log);
+  Cluster c;
+  std::string id = c.submit("long", "sleep 120");
   bool started = false;
   for (int k = 0; k < 60 && !started; ++k) {
-    for (auto& e : tracker.poll()) started = started || e.kind == JobEvent::kStarted;
+    for (auto& e : c.tracker.poll()) started = started || e.kind == JobEvent::kStarted;
     if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   REQUIRE(started);
-  slurm.cancel({id});
-  auto events = wait_all(tracker, 60);
+  c.slurm.cancel({id});
+  auto events = wait_all(c.tracker, 60);
   const JobEvent* e = ended(events, id);
   REQUIRE(e);
   CHECK(e->end.state == JobState::kCancelled);
 }
 
 TEST_CASE("a partition Slurm does not have is refused before anything is submitted", "[slurm]") {
-  if (!cluster_up()) FAIL("no Slurm cluster: run `make test-slurm`");
-  pipe::testing::TempFolder dir;
-  ProcessRunner runner;
-  SlurmScheduler slurm(runner);
-  JobRequest r = request(dir.path(), "x", "true");
+  Cluster c;
+  JobRequest r = request(c.dir.path(), "x", "true");
   r.partition = "nope";
   try {
-    slurm.check(r);
+    c.slurm.check(r);
     FAIL("no error");
   } catch (const pipe::Error& e) {
     CHECK(e.exit_code() == 2);
     CHECK(e.format() ==
           "pipe: error: --executor slurm: Slurm rejects the job settings: sbatch: error: invalid partition "
-          "specified: nope; allocation failure: Invalid partition name specified\n  check --partition, --account and --slurm-arg (sinfo lists the partitions)");
+          "specified: nope; allocation failure: Invalid partition name specified\n"
+          "  check --partition, --account and --slurm-arg (sinfo lists the partitions)");
   }
 }
