@@ -80,7 +80,7 @@ class Context : public StageContext {
 
   bool has_input(const std::string& param) const override {
     for (const auto& e : stage_.inputs)
-      if (e.param == "/" + param || e.param.rfind("/" + param + "/", 0) == 0) return true;
+      if (input_param_matches(e.param, param)) return true;
     return false;
   }
   InputRef input(const std::string& param) const override {
@@ -91,7 +91,7 @@ class Context : public StageContext {
   std::vector<InputRef> inputs(const std::string& param) const override {
     std::vector<InputRef> out;
     for (const auto& e : stage_.inputs) {
-      if (e.param != "/" + param && e.param.rfind("/" + param + "/", 0) != 0) continue;
+      if (!input_param_matches(e.param, param)) continue;
       const auto& producer = graph_.stages()[e.producer];
       std::string key = plan_[e.producer].key;
       out.push_back({producer.spec.id, producer.spec.kind, e.output, store_.artifact_dir(key), key});
