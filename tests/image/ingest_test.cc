@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -283,10 +282,10 @@ TEST_CASE("natural order of class names", "[ingest]") {
   CHECK_FALSE(natural_less("x", "x"));
 }
 
-TEST_CASE("a manifest of many missing files: each skipped and counted, in linear time", "[ingest][manifest]") {
+TEST_CASE("a manifest of many missing files: each skipped and counted", "[ingest][manifest]") {
   TempDir tmp;
   make_folder(tmp, "src", {"a"}, 2);
-  auto seconds_for = [&](int rows) {
+  auto check_rows = [&](int rows) {
     {
       std::ofstream out(tmp.at("src/manifest.csv"));
       out << "path,label\na/0.png,a\n";
@@ -295,18 +294,13 @@ TEST_CASE("a manifest of many missing files: each skipped and counted, in linear
     SourceSpec s;
     s.path = tmp.path() + "/src";
     s.layout = "manifest";
-    auto t0 = std::chrono::steady_clock::now();
     IngestResult r = run({s}, 1);
-    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     REQUIRE(r.data.samples.size() == 1);
     REQUIRE(r.skipped.size() == static_cast<size_t>(rows));
     CHECK(r.considered == static_cast<size_t>(rows) + 1);
     CHECK(r.skipped.back().path == "gone/" + std::to_string(rows - 1) + ".png");
     CHECK(r.skipped.back().reason == "file not found");
-    return took;
   };
-  seconds_for(2000);  // warm the file system caches
-  double small = seconds_for(25000), large = seconds_for(100000);
-  WARN("25000 missing rows: " << small << " s, 100000: " << large << " s");
-  CHECK(large < 10 * small);  // linear: about 4 times; quadratic would be 16
+  check_rows(2000);
+  check_rows(100000);
 }
