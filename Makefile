@@ -44,7 +44,7 @@ fuzz:
 # Starts a one-node Slurm cluster on this machine (as root), runs the tests that
 # need one, and stops it.
 test-slurm: build
-	tests/slurm/cluster.sh start
+	tests/slurm/cluster.sh start || { tests/slurm/cluster.sh stop; exit 1; }
 	SLURM_CONF=$$(tests/slurm/cluster.sh conf) $(BUILD)/slurm_tests; rc=$$?; tests/slurm/cluster.sh stop; exit $$rc
 
 bench:
